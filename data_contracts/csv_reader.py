@@ -1,0 +1,167 @@
+"""Vendor CSV files (Shopify exports, Mailchimp member files) as text columns.
+
+Values stay verbatim strings; an empty cell is an empty string. `_source_line`
+is the physical line where a record starts (header = line 1), found with numpy
+over the file's bytes so quoted cells spanning lines are accounted for.
+"""
+
+import csv
+import io
+import logging
+from collections import Counter
+
+import numpy as np
+import polars as pl
+
+from data_contracts.byte_scan import byte_positions
+from data_contracts.entities import Entity
+from data_contracts.errors import LandingFileError
+from data_contracts.naming import snake_case
+
+logger = logging.getLogger(__name__)
+
+_BOM = b"\xef\xbb\xbf"
+_NEWLINE = ord("\n")
+_QUOTE = ord('"')
+_CR = ord("\r")
+
+
+def read_csv_records(
+    data: bytes, entity: Entity, source_file: str, extra: dict[str, str] | None = None
+) -> pl.DataFrame:
+    """Read one CSV file into the entity's columns present in its header.
+
+    Args:
+        data: the file's bytes.
+        entity: the entity whose columns to keep; other columns are logged and
+            ignored.
+        source_file: the value of `_source_file`, also used in error messages.
+        extra: constant text columns to add (e.g. `list_status`).
+
+    Returns:
+        One row per record with text columns, `_source_file` and `_source_line`.
+    """
+    body = data[len(_BOM) :] if data.startswith(_BOM) else data
+    if not body.strip():
+        raise LandingFileError(source_file, "the file is empty")
+    frame = _parse(body, source_file)
+    names = _header_names(body, source_file)
+    if len(names) != frame.width:
+        raise LandingFileError(
+            source_file, f"the header has {len(names)} names for {frame.width} columns"
+        )
+    line_numbers, is_blank = _record_lines(body)
+    if len(line_numbers) != frame.height:
+        # A stray quote inside an unquoted cell defeats the parity count; the
+        # csv module is slower but follows the same quoting rules as polars.
+        logger.warning(
+            "%s: counted %d records by quotes but parsed %d; recounting slowly",
+            source_file,
+            len(line_numbers),
+            frame.height,
+        )
+        line_numbers, is_blank = _record_lines_slow(body, source_file)
+    frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
+    wanted = [c.name for c in entity.columns if c.name in names]
+    ignored = [n for n in names if n not in {c.name for c in entity.columns}]
+    if ignored:
+        logger.warning(
+            "%s: ignoring columns %s; add them to data_contracts/entities.py to keep",
+            source_file,
+            ignored,
+        )
+    constants = [pl.lit(v, pl.String).alias(k) for k, v in (extra or {}).items()]
+    return (
+        frame.select(wanted)
+        .with_columns(
+            *constants,
+            pl.lit(source_file, pl.String).alias("_source_file"),
+            pl.Series("_source_line", line_numbers, pl.Int64),
+        )
+        .filter(pl.Series(~is_blank))
+    )
+
+
+def _parse(body: bytes, source_file: str) -> pl.DataFrame:
+    try:
+        return pl.read_csv(
+            body,
+            infer_schema=False,
+            empty_string_is_null=False,
+            truncate_ragged_lines=False,
+            raise_if_empty=True,
+        )
+    except (pl.exceptions.PolarsError, UnicodeDecodeError) as error:
+        _raise_if_not_utf8(body, source_file)
+        first_line = str(error).strip().splitlines()[0]
+        raise LandingFileError(
+            source_file, f"it is not a valid CSV ({first_line})"
+        ) from None
+
+
+def _raise_if_not_utf8(body: bytes, source_file: str) -> None:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = body.count(b"\n", 0, error.start) + 1
+        byte = body[error.start]
+        raise LandingFileError(
+            source_file, f"it is not valid UTF-8 (byte 0x{byte:02x} on line {line})"
+        ) from None
+
+
+def _header_names(body: bytes, source_file: str) -> list[str]:
+    """Snake-cased header names; the header is the first record."""
+    end = body.find(b"\n")
+    header = body if end < 0 else body[:end]
+    # A quoted header name may contain a newline; then read on to its end.
+    while header.count(b'"') % 2 and end >= 0:
+        end = body.find(b"\n", end + 1)
+        header = body if end < 0 else body[:end]
+    text = header.decode("utf-8").rstrip("\r")
+    names = [snake_case(name) for name in next(csv.reader([text]))]
+    duplicates = sorted(n for n, count in Counter(names).items() if count > 1)
+    if duplicates:
+        raise LandingFileError(
+            source_file, f"the header repeats the columns {duplicates}"
+        )
+    return names
+
+
+def _record_lines(body: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Start line and blank flag of every record after the header.
+
+    A newline ends a record when an even number of quotes precede it; a
+    doubled quote inside a quoted cell counts twice, so the parity holds.
+    """
+    buf = np.frombuffer(body, dtype=np.uint8)
+    newlines = byte_positions(buf, _NEWLINE)
+    quotes = byte_positions(buf, _QUOTE)
+    outside = np.searchsorted(quotes, newlines) % 2 == 0
+    ends = np.flatnonzero(outside)  # index into newlines of each record end
+    starts = newlines[ends] + 1
+    keep = starts < len(buf)
+    ends, starts = ends[keep], starts[keep]
+    # A record starting after newline number i (0-based) starts on line i + 2;
+    # the header ends at the first of these newlines.
+    return (ends + 2).astype(np.int64), _blank_starts(buf, starts)
+
+
+def _blank_starts(buf: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """True where a record start is an empty line (polars reads it as a row)."""
+    first = buf[starts]
+    second = buf[np.minimum(starts + 1, len(buf) - 1)]
+    return (first == _NEWLINE) | ((first == _CR) & (second == _NEWLINE))
+
+
+def _record_lines_slow(body: bytes, source_file: str) -> tuple[np.ndarray, np.ndarray]:
+    text = body.decode("utf-8")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    next(reader)
+    lines, blanks = [], []
+    previous_end = reader.line_num
+    for row in reader:
+        lines.append(previous_end + 1)
+        blanks.append(not row)
+        previous_end = reader.line_num
+    return np.asarray(lines, dtype=np.int64), np.asarray(blanks, dtype=bool)

@@ -1,0 +1,101 @@
+"""Read one landing file into a polars frame of the entity's raw columns.
+
+Every reader takes the file's bytes, the entity and the file's path relative to
+the landing folder, and returns text columns plus `_source_file` and
+`_source_line`. Columns a file lacks are simply absent; the loader fills NULL.
+"""
+
+import io
+import logging
+import zipfile
+from collections.abc import Callable
+from pathlib import PurePosixPath
+
+import polars as pl
+
+from data_contracts.csv_reader import read_csv_records
+from data_contracts.entities import Entity
+from data_contracts.errors import LandingFileError
+from data_contracts.json_reader import read_json_array, read_ndjson, read_zendesk_page
+
+logger = logging.getLogger(__name__)
+
+Reader = Callable[[bytes, Entity, str], pl.DataFrame]
+
+# Checked in this order: "unsubscribed_" must win over "subscribed_".
+_MEMBER_STATUSES = ("unsubscribed", "subscribed", "cleaned")
+
+
+def read_shopify_csv(data: bytes, entity: Entity, source_file: str) -> pl.DataFrame:
+    """A Shopify admin export: customers or orders (one row per line item)."""
+    return read_csv_records(data, entity, source_file)
+
+
+def read_mailchimp_zip(data: bytes, entity: Entity, source_file: str) -> pl.DataFrame:
+    """Every member CSV of a Mailchimp audience export, with its `list_status`."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as error:
+        raise LandingFileError(
+            source_file, f"it is not a valid zip archive ({error})"
+        ) from None
+    frames = []
+    with archive:
+        for member in sorted(archive.namelist()):
+            status = _member_status(member)
+            if status is None:
+                logger.warning("%s: ignoring member %s", source_file, member)
+                continue
+            frames.append(
+                read_csv_records(
+                    archive.read(member),
+                    entity,
+                    f"{source_file}!{member}",
+                    extra={"list_status": status},
+                )
+            )
+    if not frames:
+        raise LandingFileError(
+            source_file, "it holds no subscribed_, unsubscribed_ or cleaned_ CSV"
+        )
+    return pl.concat(frames, how="diagonal")
+
+
+def _member_status(member: str) -> str | None:
+    name = PurePosixPath(member).name
+    if not name.lower().endswith(".csv"):
+        return None
+    for status in _MEMBER_STATUSES:
+        if name.startswith(f"{status}_"):
+            return status
+    return None
+
+
+READERS: dict[str, Reader] = {
+    "shopify_csv": read_shopify_csv,
+    "zendesk_page": read_zendesk_page,
+    "mailchimp_zip": read_mailchimp_zip,
+    "sendgrid_json": read_json_array,
+    "segment_ndjson": read_ndjson,
+}
+
+
+def read_landing_file(data: bytes, entity: Entity, source_file: str) -> pl.DataFrame:
+    """Read one landing file's bytes with the entity's reader.
+
+    Args:
+        data: the file's bytes (the loader reads them once to hash and parse).
+        entity: the entity the file belongs to.
+        source_file: the path relative to the landing folder, e.g.
+            `shop/orders_export_1.csv`; it fills `_source_file`.
+
+    Returns:
+        The entity's columns found in the file, `_source_file`, `_source_line`.
+
+    Raises:
+        LandingFileError: the file is empty, not UTF-8, not valid JSON, CSV,
+            gzip or zip, or lacks the expected structure.
+    """
+    if not data:
+        raise LandingFileError(source_file, "the file is empty")
+    return READERS[entity.reader](data, entity, source_file)

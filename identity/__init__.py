@@ -1,0 +1,1 @@
+"""Identity resolution: which source records belong to the same person."""

@@ -1,0 +1,66 @@
+"""Run the whole pipeline in this process, recorded in the Dagster instance.
+
+Runs go into the same Dagster home that `cdp ui` opens, so a run started from
+the command line shows up in the Dagster UI with its logs and metadata.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# Pipeline steps share one DuckDB file that allows a single writer, so the
+# instance lets one step of the warehouse pool run at a time across all runs.
+DAGSTER_YAML = """\
+concurrency:
+  pools:
+    default_limit: 1
+telemetry:
+  enabled: false
+"""
+
+
+def prepare_dagster_home(settings: Settings) -> Path:
+    """Create the Dagster home with its instance settings and point Dagster at it."""
+    home = settings.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def run_full_pipeline(settings: Settings, dagster_log_level: str = "WARNING") -> bool:
+    """Materialize every asset in one run; True when every step succeeded."""
+    prepare_dagster_home(settings)
+    from orchestration.definitions import build_definitions
+
+    defs = build_definitions(settings)
+    started = time.perf_counter()
+    job = defs.resolve_job_def("full_pipeline")
+    run_config = {"loggers": {"console": {"config": {"log_level": dagster_log_level}}}}
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance, run_config=run_config, raise_on_error=False
+        )
+    logger.info(
+        "Run %s of %s %s in %.1f s",
+        result.run_id,
+        job.name,
+        "succeeded" if result.success else "FAILED",
+        time.perf_counter() - started,
+    )
+    if not result.success:
+        for event in result.all_events:
+            if event.is_step_failure:
+                logger.error("Step %s failed: %s", event.step_key, event.event_specific_data)
+    return result.success

@@ -1,0 +1,56 @@
+"""The one way Python steps open the DuckDB warehouse.
+
+Everything that writes to the warehouse goes through `connect`, so that the
+schemas exist, resource limits are applied the same way everywhere, and a
+different engine only needs a different implementation of this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+SCHEMAS = ("raw", "quarantine", "staging", "identity", "marts", "ml", "ops")
+
+
+@contextmanager
+def connect(
+    path: Path,
+    *,
+    read_only: bool = False,
+    memory_limit: str = "4GB",
+    threads: int = 2,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse file, creating it and its schemas when writing."""
+    if read_only and not path.exists():
+        raise FileNotFoundError(
+            f"The warehouse {path} does not exist yet: run the pipeline first "
+            "(cdp run, or make demo)."
+        )
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    con = duckdb.connect(
+        str(path),
+        read_only=read_only,
+        config={"memory_limit": memory_limit, "threads": threads},
+    )
+    try:
+        if not read_only:
+            for schema in SCHEMAS:
+                con.execute(f"create schema if not exists {schema}")
+        yield con
+    finally:
+        con.close()
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    rows = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchall()
+    return rows[0][0] > 0
