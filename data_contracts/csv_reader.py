@@ -6,7 +6,6 @@ over the file's bytes so quoted cells spanning lines are accounted for.
 """
 
 import csv
-import io
 import logging
 from collections import Counter
 
@@ -52,15 +51,13 @@ def read_csv_records(
         )
     line_numbers, is_blank = _record_lines(body)
     if len(line_numbers) != frame.height:
-        # A stray quote inside an unquoted cell defeats the parity count; the
-        # csv module is slower but follows the same quoting rules as polars.
-        logger.warning(
-            "%s: counted %d records by quotes but parsed %d; recounting slowly",
+        # Polars splits records by the same quote parity, so this means a
+        # parsing rule differs somewhere; better to stop than to misnumber.
+        raise LandingFileError(
             source_file,
-            len(line_numbers),
-            frame.height,
+            f"its {frame.height} records do not match the {len(line_numbers)}"
+            " record starts found by quote parity",
         )
-        line_numbers, is_blank = _record_lines_slow(body, source_file)
     frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
     wanted = [c.name for c in entity.columns if c.name in names]
     ignored = [n for n in names if n not in {c.name for c in entity.columns}]
@@ -152,16 +149,3 @@ def _blank_starts(buf: np.ndarray, starts: np.ndarray) -> np.ndarray:
     first = buf[starts]
     second = buf[np.minimum(starts + 1, len(buf) - 1)]
     return (first == _NEWLINE) | ((first == _CR) & (second == _NEWLINE))
-
-
-def _record_lines_slow(body: bytes, source_file: str) -> tuple[np.ndarray, np.ndarray]:
-    text = body.decode("utf-8")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    next(reader)
-    lines, blanks = [], []
-    previous_end = reader.line_num
-    for row in reader:
-        lines.append(previous_end + 1)
-        blanks.append(not row)
-        previous_end = reader.line_num
-    return np.asarray(lines, dtype=np.int64), np.asarray(blanks, dtype=bool)

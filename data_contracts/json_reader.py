@@ -5,6 +5,7 @@ the entity's fields: scalars as text, objects and arrays as JSON text, JSON
 null as NULL, and (where the entity keeps them) all other keys into `_extra`.
 """
 
+import functools
 import gzip
 import json
 import logging
@@ -136,6 +137,7 @@ def _split_lines(data: bytes, source_file: str) -> pa.Table:
         raise
     if not keep.any():
         return pa.table({"line": pa.array([], pa.large_string())})
+    _check_objects(data, buf, starts, ends, keep, source_file)
     return pa.table(
         {
             "line": lines,
@@ -143,6 +145,29 @@ def _split_lines(data: bytes, source_file: str) -> pa.Table:
             "_keep": pa.array(keep),
         }
     )
+
+
+def _check_objects(
+    data: bytes,
+    buf: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    keep: np.ndarray,
+    source_file: str,
+) -> None:
+    """Raise for the first line that is not a JSON object.
+
+    DuckDB reads arrays and scalars as objects without fields, so this check
+    must come first; it looks at first bytes only, the rare line with leading
+    white space gets a closer look.
+    """
+    first = buf[np.minimum(starts, len(buf) - 1)]
+    for index in np.flatnonzero(keep & (first != ord("{"))):
+        line = data[starts[index] : ends[index]]
+        if not line.lstrip(b" \t").startswith(b"{"):
+            raise LandingFileError(
+                source_file, f"line {index + 1} is not a JSON object"
+            )
 
 
 def _sql_text(value: str) -> str:
@@ -155,16 +180,18 @@ def _extraction_sql(entity: Entity) -> str:
         f"struct_extract(r, {_sql_text(c.field)}) as {c.name}" for c in entity.columns
     ]
     if entity.keeps_extra:
-        # A merge patch with null values removes those keys (RFC 7396).
+        # A merge patch with null values removes those keys (RFC 7396). Listing
+        # the keys first is cheaper, and most records have no unknown key.
         patch = json.dumps({c.field: None for c in entity.columns})
+        known = ", ".join(_sql_text(c.field) for c in entity.columns)
         selects.append(
-            f"nullif(json_merge_patch(line, {_sql_text(patch)}), '{{}}') as _extra"
+            f"case when list_has_all([{known}], json_keys(line)) then null"
+            f" else json_merge_patch(line, {_sql_text(patch)}) end as _extra"
         )
     return f"""
         select
             {", ".join(selects)},
-            _source_line,
-            starts_with(ltrim(line, ' \t'), '{{') as _is_object
+            _source_line
         from (
             select from_json(line, {_sql_text(json.dumps(spec))}) as r, line,
                 _source_line
@@ -177,8 +204,10 @@ def _extraction_sql(entity: Entity) -> str:
 def _extract(
     lines: pa.Table, entity: Entity, source_file: str, unit: str
 ) -> pl.DataFrame:
-    # A private in-memory database: reading must not touch the warehouse.
-    with duckdb.connect() as con:
+    # A private in-memory database: reading must not touch the warehouse. It is
+    # opened once per process; a new database per file cost more than parsing
+    # the daily files.
+    with _parser_database().cursor() as con:
         con.register("lines", lines)
         try:
             result = con.sql(_extraction_sql(entity)).to_arrow_table()
@@ -196,13 +225,12 @@ def _extract(
     # DuckDB keeps insertion order here; sorting only guards against a change.
     if not frame["_source_line"].is_sorted():
         frame = frame.sort("_source_line")
-    not_objects = frame.filter(~pl.col("_is_object"))
-    if not_objects.height:
-        first = not_objects["_source_line"][0]
-        raise LandingFileError(source_file, f"{unit} {first} is not a JSON object")
-    return frame.drop("_is_object").with_columns(
-        pl.lit(source_file, pl.String).alias("_source_file")
-    )
+    return frame.with_columns(pl.lit(source_file, pl.String).alias("_source_file"))
+
+
+@functools.cache
+def _parser_database() -> duckdb.DuckDBPyConnection:
+    return duckdb.connect()
 
 
 def _first_invalid(con: duckdb.DuckDBPyConnection) -> int | None:

@@ -59,11 +59,17 @@ def assign_customers(
     )
     # Hash each cluster's anchor once, not once per record.
     anchors = clustered.select(pl.col("anchor").unique()).with_columns(
-        customer_id=pl.col("anchor").map_elements(customer_id_for, return_dtype=pl.String)
+        customer_id=pl.col("anchor").map_elements(
+            customer_id_for, return_dtype=pl.String
+        )
     )
-    assigned = clustered.join(anchors, on="anchor").select(
-        "source", "source_record_id", "record_key", "customer_id", "cluster_size"
-    ).sort("record_key")
+    assigned = (
+        clustered.join(anchors, on="anchor")
+        .select(
+            "source", "source_record_id", "record_key", "customer_id", "cluster_size"
+        )
+        .sort("record_key")
+    )
     logger.info(
         "Deterministic identity: %d records -> %d customers on keys %s in %.2f s",
         assigned.height,

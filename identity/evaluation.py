@@ -18,7 +18,9 @@ class PairwiseScores:
 
     @property
     def precision(self) -> float:
-        return self.correct_pairs / self.predicted_pairs if self.predicted_pairs else 1.0
+        return (
+            self.correct_pairs / self.predicted_pairs if self.predicted_pairs else 1.0
+        )
 
     @property
     def recall(self) -> float:

@@ -37,7 +37,9 @@ def main(ctx: click.Context) -> None:
 
 
 @main.command()
-@click.option("--people", default=DEMO_PEOPLE, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--people", default=DEMO_PEOPLE, show_default=True, type=click.IntRange(1)
+)
 @click.option("--seed", default=DEMO_SEED, show_default=True, type=int)
 @click.option(
     "--out",
@@ -62,7 +64,9 @@ def run(settings: Settings) -> None:
 
 
 @main.command()
-@click.option("--people", default=DEMO_PEOPLE, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--people", default=DEMO_PEOPLE, show_default=True, type=click.IntRange(1)
+)
 @click.option("--seed", default=DEMO_SEED, show_default=True, type=int)
 @click.pass_obj
 def demo(settings: Settings, people: int, seed: int) -> None:
@@ -103,11 +107,14 @@ def ui(settings: Settings, port: int) -> None:
 def _run_and_report(settings: Settings) -> None:
     from orchestration.runner import run_full_pipeline
 
+    log_file = settings.data_dir / "logs" / "last_run.log"
+    log_file.unlink(missing_ok=True)
     click.echo(f"Running the pipeline into {settings.warehouse_path} ...")
-    if not run_full_pipeline(settings):
+    click.echo(f"  (step logs: {log_file})")
+    if not run_full_pipeline(settings, log_file=log_file):
         raise click.ClickException(
-            "The pipeline run failed; the log above names the step. Open the run in "
-            "the Dagster UI (cdp ui) for details."
+            f"The pipeline run failed; {log_file} names the failed step and its "
+            "error. The run is also in the Dagster UI (cdp ui)."
         )
     _print_summary(settings)
 
@@ -133,7 +140,7 @@ def _print_summary(settings: Settings) -> None:
     click.echo("")
     click.echo("Next:")
     click.echo("  .venv/bin/cdp ui        # Dagster UI on http://localhost:3000")
-    click.echo(f"  duckdb {result.warehouse_path}   # query marts.dim_customers")
+    click.echo("  .venv/bin/cdp summary   # these counts again")
 
 
 def _print_identity_accuracy(settings: Settings) -> None:

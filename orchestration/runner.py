@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -39,19 +42,20 @@ def prepare_dagster_home(settings: Settings) -> Path:
     return home
 
 
-def run_full_pipeline(settings: Settings, dagster_log_level: str = "WARNING") -> bool:
-    """Materialize every asset in one run; True when every step succeeded."""
+def run_full_pipeline(settings: Settings, log_file: Path | None = None) -> bool:
+    """Materialize every asset in one run; True when every step succeeded.
+
+    With `log_file`, everything the run writes to the terminal (Dagster's step
+    logs, dbt's output) goes to that file instead; the Dagster UI keeps it too.
+    """
     prepare_dagster_home(settings)
     from orchestration.definitions import build_definitions
 
     defs = build_definitions(settings)
     started = time.perf_counter()
     job = defs.resolve_job_def("full_pipeline")
-    run_config = {"loggers": {"console": {"config": {"log_level": dagster_log_level}}}}
-    with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance, run_config=run_config, raise_on_error=False
-        )
+    with _terminal_output_to(log_file), dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
     logger.info(
         "Run %s of %s %s in %.1f s",
         result.run_id,
@@ -62,5 +66,35 @@ def run_full_pipeline(settings: Settings, dagster_log_level: str = "WARNING") ->
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure:
-                logger.error("Step %s failed: %s", event.step_key, event.event_specific_data)
+                logger.error(
+                    "Step %s failed: %s", event.step_key, event.event_specific_data
+                )
     return result.success
+
+
+@contextmanager
+def _terminal_output_to(log_file: Path | None) -> Iterator[None]:
+    """Send this process's and its children's stdout and stderr to a file.
+
+    File descriptors are redirected, not `sys.stdout`, because dbt runs as a
+    subprocess and Dagster's handlers hold their own references to the streams.
+    """
+    if log_file is None:
+        yield
+        return
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with log_file.open("ab") as sink:
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])

@@ -81,7 +81,9 @@ class Settings(BaseSettings):
     def _derive_paths(self) -> Settings:
         data_dir = self.data_dir.expanduser().resolve()
         self.data_dir = data_dir
-        self.warehouse_path = _resolved(self.warehouse_path, data_dir / "warehouse.duckdb")
+        self.warehouse_path = _resolved(
+            self.warehouse_path, data_dir / "warehouse.duckdb"
+        )
         self.landing_dir = _resolved(self.landing_dir, data_dir / "landing")
         self.dagster_home = _resolved(self.dagster_home, data_dir / "dagster_home")
         return self
@@ -98,7 +100,9 @@ class Settings(BaseSettings):
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         config_file = _config_file()
         if config_file is not None:
-            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=config_file))
+            sources.append(
+                YamlConfigSettingsSource(settings_cls, yaml_file=config_file)
+            )
         return tuple(sources)
 
 
@@ -126,7 +130,9 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as error:
         raise ConfigError(_describe(error)) from None
     except yaml.YAMLError as error:
-        raise ConfigError(f"The configuration file is not valid YAML: {error}") from None
+        raise ConfigError(
+            f"The configuration file is not valid YAML: {error}"
+        ) from None
 
 
 def _describe(error: ValidationError) -> str:
@@ -137,5 +143,7 @@ def _describe(error: ValidationError) -> str:
             problems.append(f"unknown setting '{name}' (check its spelling)")
         else:
             env_name = f"CDP_{name.upper()}"
-            problems.append(f"{name}: {item['msg']} (set {env_name} or '{name}' in YAML)")
+            problems.append(
+                f"{name}: {item['msg']} (set {env_name} or '{name}' in YAML)"
+            )
     return "Invalid configuration: " + "; ".join(problems) + "."

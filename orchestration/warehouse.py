@@ -33,12 +33,12 @@ def connect(
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
 
-    con = duckdb.connect(
-        str(path),
-        read_only=read_only,
-        config={"memory_limit": memory_limit, "threads": threads},
-    )
+    # Limits are set after connecting: DuckDB refuses a second connection to a
+    # file already open in this process (dbt's adapter) with a different config.
+    con = duckdb.connect(str(path), read_only=read_only)
     try:
+        con.execute(f"set memory_limit = '{memory_limit}'")
+        con.execute(f"set threads = {int(threads)}")
         if not read_only:
             for schema in SCHEMAS:
                 con.execute(f"create schema if not exists {schema}")

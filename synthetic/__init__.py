@@ -3,6 +3,6 @@
 Use `generate(people, seed, out)` to write landing files and ground truth.
 """
 
-from synthetic.generate import generate
+from synthetic.orchestrate import generate
 
 __all__ = ["generate"]

@@ -14,32 +14,58 @@ from synthetic import noise
 from synthetic.behaviour import PRE_CHURN
 from synthetic.clock import DAY, T0, T1, plain_utc
 from synthetic.csv_files import append_csv
-from synthetic.ids import random_hex
+from synthetic.ids import random_hex, scramble
 from synthetic.population import address_line
 
 LIST_ID = "3f9a1c2b7d"
 LEID_BASE = 200_000_000
 MERGE_COLUMNS = [
-    "Email Address", "First Name", "Last Name", "Address", "Phone Number", "Birthday",
+    "Email Address",
+    "First Name",
+    "Last Name",
+    "Address",
+    "Phone Number",
+    "Birthday",
 ]
 _SYSTEM = [
-    "MEMBER_RATING", "OPTIN_TIME", "OPTIN_IP", "CONFIRM_TIME", "CONFIRM_IP",
-    "LATITUDE", "LONGITUDE", "GMTOFF", "DSTOFF", "TIMEZONE", "CC", "REGION",
+    "MEMBER_RATING",
+    "OPTIN_TIME",
+    "OPTIN_IP",
+    "CONFIRM_TIME",
+    "CONFIRM_IP",
+    "LATITUDE",
+    "LONGITUDE",
+    "GMTOFF",
+    "DSTOFF",
+    "TIMEZONE",
+    "CC",
+    "REGION",
 ]
 _TAIL = ["LEID", "EUID", "NOTES", "TAGS"]
 COLUMNS = {
     "subscribed": MERGE_COLUMNS + _SYSTEM + ["LAST_CHANGED"] + _TAIL,
-    "unsubscribed": MERGE_COLUMNS + _SYSTEM + [
-        "UNSUB_TIME", "UNSUB_CAMPAIGN_TITLE", "UNSUB_CAMPAIGN_ID", "UNSUB_REASON",
+    "unsubscribed": MERGE_COLUMNS
+    + _SYSTEM
+    + [
+        "UNSUB_TIME",
+        "UNSUB_CAMPAIGN_TITLE",
+        "UNSUB_CAMPAIGN_ID",
+        "UNSUB_REASON",
         "UNSUB_REASON_OTHER",
-    ] + _TAIL,
-    "cleaned": MERGE_COLUMNS + _SYSTEM + [
-        "CLEAN_TIME", "CLEAN_CAMPAIGN_TITLE", "CLEAN_CAMPAIGN_ID",
-    ] + _TAIL,
+    ]
+    + _TAIL,
+    "cleaned": MERGE_COLUMNS
+    + _SYSTEM
+    + [
+        "CLEAN_TIME",
+        "CLEAN_CAMPAIGN_TITLE",
+        "CLEAN_CAMPAIGN_ID",
+    ]
+    + _TAIL,
 }
 ZIP_NAME = "audience_export.zip"
 _ZIP_TIME = (2026, 1, 1, 0, 0, 0)
-_TAG_SETS = ('', '', '"VIP"', '"Winter 2024"', '"VIP","Winter 2024"', '"Newsletter"')
+_TAG_SETS = ("", "", '"VIP"', '"Winter 2024"', '"VIP","Winter 2024"', '"Newsletter"')
 _GEO = {
     "US": ("40.7128", "-74.0060", "-5", "-4", "America/New_York", "US", "NY"),
     "GB": ("51.5072", "-0.1276", "0", "1", "Europe/London", "GB", "ENG"),
@@ -66,10 +92,15 @@ def campaigns() -> pl.DataFrame:
 def build_members(rng: np.random.Generator, people: pl.DataFrame) -> pl.DataFrame:
     """One row per membership, with status and its lifecycle times."""
     p = people.filter(pl.col("in_email"))
-    first = p.with_columns(leid=LEID_BASE + pl.col("person_id") * 4, member_email="email")
+    first = p.with_columns(
+        leid=LEID_BASE + scramble(pl.col("person_id"), 16_807) * 4, member_email="email"
+    )
     second = p.filter(
         pl.col("work_email").is_not_null() & pl.Series(rng.random(p.height) < 0.15)
-    ).with_columns(leid=LEID_BASE + pl.col("person_id") * 4 + 2, member_email="work_email")
+    ).with_columns(
+        leid=LEID_BASE + scramble(pl.col("person_id"), 16_807) * 4 + 2,
+        member_email="work_email",
+    )
     members = pl.concat([first, second]).sort("leid")
     n = members.height
     optin = rng.integers(T0 - 365 * DAY, T1 - 30 * DAY, n)
@@ -77,11 +108,17 @@ def build_members(rng: np.random.Generator, people: pl.DataFrame) -> pl.DataFram
     churns = ~np.isnan(churned) & (churned > np.maximum(optin, T0))
     u = rng.random(n)
     unsub_p = np.where(churns, 0.35, 0.13)
-    status = np.where(u < unsub_p, "unsubscribed", np.where(u < unsub_p + 0.1, "cleaned", "subscribed"))
+    status = np.where(
+        u < unsub_p,
+        "unsubscribed",
+        np.where(u < unsub_p + 0.1, "cleaned", "subscribed"),
+    )
     left = rng.integers(np.maximum(optin, T0) + 7 * DAY, T1)
     # Churners who unsubscribe do so around their dropout.
     near_churn = churned - rng.uniform(0, PRE_CHURN, n)
-    left = np.where(churns & (status == "unsubscribed"), near_churn, left).astype(np.int64)
+    left = np.where(churns & (status == "unsubscribed"), near_churn, left).astype(
+        np.int64
+    )
     left = np.maximum(left, optin + DAY)
     left = np.where(status == "subscribed", T1, left)
     return members.with_columns(
@@ -113,13 +150,19 @@ def member_rows(rng, members: pl.DataFrame, camp: pl.DataFrame) -> pl.DataFrame:
 
     address = pl.concat_str(
         address_line(addr("street"), addr("house_number"), pl.col("country")),
-        addr("city"), addr("region"), addr("postcode"), pl.col("country"),
+        addr("city"),
+        addr("region"),
+        addr("postcode"),
+        pl.col("country"),
         separator="  ",
     )
     ip = (
-        pl.Series(rng.integers(11, 223, n)).cast(pl.String) + "."
-        + pl.Series(rng.integers(0, 256, n)).cast(pl.String) + "."
-        + pl.Series(rng.integers(0, 256, n)).cast(pl.String) + "."
+        pl.Series(rng.integers(11, 223, n)).cast(pl.String)
+        + "."
+        + pl.Series(rng.integers(0, 256, n)).cast(pl.String)
+        + "."
+        + pl.Series(rng.integers(0, 256, n)).cast(pl.String)
+        + "."
         + pl.Series(rng.integers(1, 255, n)).cast(pl.String)
     )
     # The campaign in which the member left is the last one sent before.

@@ -87,9 +87,7 @@ def engagement(times: np.ndarray, churned_at: np.ndarray) -> np.ndarray:
     NaN churned_at means the person never churns in the window (level 1).
     """
     ends = np.where(np.isnan(churned_at), np.inf, churned_at)
-    return np.where(
-        times >= ends, 0.12, np.where(times >= ends - PRE_CHURN, 0.3, 1.0)
-    )
+    return np.where(times >= ends, 0.12, np.where(times >= ends - PRE_CHURN, 0.3, 1.0))
 
 
 def support_presence(people: pl.DataFrame) -> pl.Series:

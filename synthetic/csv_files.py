@@ -11,8 +11,10 @@ def append_csv(df: pl.DataFrame, path: Path, columns: list[str]) -> int:
     Nulls become empty cells, as in the vendors' exports. Returns rows written.
     """
     new = not path.exists()
+    # Vendors leave empty cells bare; polars would quote empty strings.
+    cells = [pl.col(c).replace("", None).alias(c) for c in columns]
     with path.open("ab") as handle:
-        df.select(columns).write_csv(handle, include_header=new, quote_style="necessary")
+        df.select(cells).write_csv(handle, include_header=new, quote_style="necessary")
     return df.height
 
 

@@ -41,11 +41,11 @@ def assign_emails(
             rng.choice(len(domains), mask.sum(), p=p)
         ]
     pattern = rng.integers(0, 6, n)
-    digits = np.where(
-        rng.random(n) < 0.45, rng.integers(1, 999, n).astype(str), ""
-    )
+    digits = np.where(rng.random(n) < 0.45, rng.integers(1, 999, n).astype(str), "")
     birth_yy = people["birth_date"].dt.year().to_numpy() % 100
-    digits = np.where(rng.random(n) < 0.15, np.char.zfill(birth_yy.astype(str), 2), digits)
+    digits = np.where(
+        rng.random(n) < 0.15, np.char.zfill(birth_yy.astype(str), 2), digits
+    )
     frame = people.select(
         "person_id",
         "household_id",
@@ -65,11 +65,16 @@ def assign_emails(
     f, k, la = pl.col("f"), pl.col("k"), pl.col("la")
     nick_or_first = pl.when(k != "").then(k).otherwise(f)
     local = (
-        pl.when(pl.col("pattern") == 0).then(f + "." + la)
-        .when(pl.col("pattern") == 1).then(f + la)
-        .when(pl.col("pattern") == 2).then(f.str.slice(0, 1) + la)
-        .when(pl.col("pattern") == 3).then(f + "_" + la)
-        .when(pl.col("pattern") == 4).then(f + la.str.slice(0, 1))
+        pl.when(pl.col("pattern") == 0)
+        .then(f + "." + la)
+        .when(pl.col("pattern") == 1)
+        .then(f + la)
+        .when(pl.col("pattern") == 2)
+        .then(f.str.slice(0, 1) + la)
+        .when(pl.col("pattern") == 3)
+        .then(f + "_" + la)
+        .when(pl.col("pattern") == 4)
+        .then(f + la.str.slice(0, 1))
         .otherwise(nick_or_first + "." + la)
     )
     frame = frame.with_columns(
@@ -83,19 +88,24 @@ def assign_emails(
     )
     for column in ("email", "work_email", "family_email"):
         frame, seen = _make_unique(frame, column, seen)
-    return people.with_columns(frame.select("email", "work_email", "family_email")), seen
+    # The family address belongs to the whole household (web forms use it).
+    shared = pl.col("family_email").first().over("household_id")
+    frame = frame.with_columns(family_email=shared)
+    return people.with_columns(
+        frame.select("email", "work_email", "family_email")
+    ), seen
 
 
 def _make_unique(
     frame: pl.DataFrame, column: str, seen: pl.Series
 ) -> tuple[pl.DataFrame, pl.Series]:
     value = pl.col(column)
-    clash = value.is_not_null() & (
-        value.is_in(seen.implode()) | value.is_duplicated()
-    )
+    clash = value.is_not_null() & (value.is_in(seen.implode()) | value.is_duplicated())
     fixed = value.str.replace(
         "@", pl.lit(".") + pl.col("person_id").cast(pl.String) + "@", literal=True
     )
-    frame = frame.with_columns(pl.when(clash).then(fixed).otherwise(value).alias(column))
+    frame = frame.with_columns(
+        pl.when(clash).then(fixed).otherwise(value).alias(column)
+    )
     new = frame[column].drop_nulls()
     return frame, pl.concat([seen, new])

@@ -21,8 +21,11 @@ def random_uuid(rng: np.random.Generator, n: int) -> pl.Series:
     h = pl.col("h")
     return hexes.select(
         pl.concat_str(
-            h.str.slice(0, 8), h.str.slice(8, 4), pl.lit("4") + h.str.slice(13, 3),
-            pl.lit("a") + h.str.slice(17, 3), h.str.slice(20, 12),
+            h.str.slice(0, 8),
+            h.str.slice(8, 4),
+            pl.lit("4") + h.str.slice(13, 3),
+            pl.lit("a") + h.str.slice(17, 3),
+            h.str.slice(20, 12),
             separator="-",
         )
     ).to_series()
@@ -45,3 +48,12 @@ def _ascii_rows(chars: np.ndarray) -> pl.Series:
         return pl.Series([], dtype=pl.String)
     fixed = np.ascontiguousarray(chars).view(f"S{width}").reshape(n)
     return pl.Series(fixed).cast(pl.String)
+
+
+_PRIME = 2_147_483_647  # 2**31 - 1
+
+
+def scramble(person_id: pl.Expr, multiplier: int) -> pl.Expr:
+    """A per-source bijection of the person id, so that source ids are unique
+    without revealing the person (or linking sources) by arithmetic."""
+    return (person_id * multiplier) % _PRIME

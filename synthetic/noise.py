@@ -31,9 +31,12 @@ def typo(df: pl.DataFrame, col: str, rate: float, rng) -> pl.DataFrame:
     tail1 = value.str.slice(pos + 1)
     tail2 = value.str.slice(pos + 2)
     changed = (
-        pl.when(kind == 0).then(head + tail1)
-        .when(kind == 1).then(head + at + at + tail1)
-        .when(kind == 2).then(head + nxt + at + tail2)
+        pl.when(kind == 0)
+        .then(head + tail1)
+        .when(kind == 1)
+        .then(head + at + at + tail1)
+        .when(kind == 2)
+        .then(head + nxt + at + tail2)
         .otherwise(head + letter + tail1)
     )
     return df.with_columns(
@@ -47,8 +50,10 @@ def case_noise(df: pl.DataFrame, col: str, rate: float, rng) -> pl.DataFrame:
     upper = pl.Series(rng.random(df.height) < 0.5)
     value = pl.col(col)
     return df.with_columns(
-        pl.when(hit & upper).then(value.str.to_uppercase())
-        .when(hit).then(value.str.to_lowercase())
+        pl.when(hit & upper)
+        .then(value.str.to_uppercase())
+        .when(hit)
+        .then(value.str.to_lowercase())
         .otherwise(value)
         .alias(col)
     )
@@ -60,8 +65,10 @@ def whitespace(df: pl.DataFrame, col: str, rate: float, rng) -> pl.DataFrame:
     lead = pl.Series(rng.random(df.height) < 0.5)
     value = pl.col(col)
     return df.with_columns(
-        pl.when(hit & lead).then(" " + value)
-        .when(hit).then(value + "  ")
+        pl.when(hit & lead)
+        .then(" " + value)
+        .when(hit)
+        .then(value + "  ")
         .otherwise(value)
         .alias(col)
     )
@@ -101,16 +108,22 @@ def gmail_variant(df: pl.DataFrame, col: str, rate: float, rng) -> pl.DataFrame:
     """Gmail ignores dots and `+tags`, so people and sources vary them."""
     hit = _draw(rng, df, rate)
     plus = pl.Series(rng.random(df.height) < 0.5)
-    tag = pl.Series(np.array(["shop", "news", "promo", "spam"])[
-        rng.integers(0, 4, df.height)
-    ])
+    tag = pl.Series(
+        np.array(["shop", "news", "promo", "spam"])[rng.integers(0, 4, df.height)]
+    )
     value = pl.col(col)
     local = value.str.split_exact("@", 1).struct.field("field_0")
     is_gmail = value.str.ends_with("@gmail.com")
     dotted = local.str.slice(0, 1) + "." + local.str.slice(1)
     undotted = local.str.replace_all(".", "", literal=True)
-    varied = pl.when(plus).then(local + "+" + tag).otherwise(
-        pl.when(local.str.contains(".", literal=True)).then(undotted).otherwise(dotted)
+    varied = (
+        pl.when(plus)
+        .then(local + "+" + tag)
+        .otherwise(
+            pl.when(local.str.contains(".", literal=True))
+            .then(undotted)
+            .otherwise(dotted)
+        )
     )
     return df.with_columns(
         pl.when(hit & is_gmail).then(varied + "@gmail.com").otherwise(value).alias(col)
@@ -125,34 +138,41 @@ def format_phone(
     e164 = pl.col(col)
     us = e164.str.slice(2)
     us_styles = (
-        pl.when(style == 0).then(
+        pl.when(style == 0)
+        .then(
             "(" + us.str.slice(0, 3) + ") " + us.str.slice(3, 3) + "-" + us.str.slice(6)
         )
-        .when(style == 1).then(
-            us.str.slice(0, 3) + "." + us.str.slice(3, 3) + "." + us.str.slice(6)
+        .when(style == 1)
+        .then(us.str.slice(0, 3) + "." + us.str.slice(3, 3) + "." + us.str.slice(6))
+        .when(style == 2)
+        .then(
+            "+1 "
+            + us.str.slice(0, 3)
+            + " "
+            + us.str.slice(3, 3)
+            + " "
+            + us.str.slice(6)
         )
-        .when(style == 2).then(
-            "+1 " + us.str.slice(0, 3) + " " + us.str.slice(3, 3) + " " + us.str.slice(6)
-        )
-        .when(style == 3).then(us)
-        .when(style == 4).then(
-            us.str.slice(0, 3) + "-" + us.str.slice(3, 3) + "-" + us.str.slice(6)
-        )
+        .when(style == 3)
+        .then(us)
+        .when(style == 4)
+        .then(us.str.slice(0, 3) + "-" + us.str.slice(3, 3) + "-" + us.str.slice(6))
         .otherwise(e164)
     )
     code = e164.str.slice(1, 2)
     national = "0" + e164.str.slice(3)
     intl_styles = (
-        pl.when(style <= 1).then(national)
-        .when(style == 2).then(
-            "+" + code + " " + e164.str.slice(3, 4) + " " + e164.str.slice(7)
-        )
-        .when(style == 3).then(
-            national.str.slice(0, 5) + " " + national.str.slice(5)
-        )
+        pl.when(style <= 1)
+        .then(national)
+        .when(style == 2)
+        .then("+" + code + " " + e164.str.slice(3, 4) + " " + e164.str.slice(7))
+        .when(style == 3)
+        .then(national.str.slice(0, 5) + " " + national.str.slice(5))
         .otherwise(e164)
     )
     return df.with_columns(
-        pl.when(pl.col(country) == "US").then(us_styles).otherwise(intl_styles)
+        pl.when(pl.col(country) == "US")
+        .then(us_styles)
+        .otherwise(intl_styles)
         .alias(col)
     )

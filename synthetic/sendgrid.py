@@ -15,7 +15,7 @@ from synthetic.clock import DAY
 from synthetic.ids import random_hex, random_token
 
 BATCH_SIZE = 50_000
-SEND_SHARE = 0.35  # a campaign goes to about a third of the subscribers
+SEND_SHARE = 0.15  # a campaign goes to a segment of about 15% of subscribers
 _AGENTS = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15",
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/124.0",
@@ -54,14 +54,14 @@ def build_events(
         email=pl.Series(email.to_numpy()[sends["member_idx"].to_numpy()]),
         message_id=random_hex(rng, n, 11),
         campaign_id=pl.Series(camp["campaign_id"].to_numpy()[sends["campaign_idx"]]),
-        month=pl.Series(
-            camp["campaign_sent_at"].to_numpy()[sends["campaign_idx"]]
-        ),
+        month=pl.Series(camp["campaign_sent_at"].to_numpy()[sends["campaign_idx"]]),
     )
     u = rng.random((5, n))
     dropped = u[0] < 0.005
     deferred = u[1] < 0.02
-    opens = np.where(~dropped & (u[2] < s["open_p"].to_numpy()), 1 + rng.poisson(0.4, n), 0)
+    opens = np.where(
+        ~dropped & (u[2] < s["open_p"].to_numpy()), 1 + rng.poisson(0.4, n), 0
+    )
     clicks = (opens > 0) & (u[3] < 0.25)
     spam = ~dropped & (u[4] < 0.001)
 
@@ -84,9 +84,14 @@ def build_events(
 
 def _events(rng, s: pl.DataFrame, kind: str, delay: int) -> pl.Series:
     n = s.height
-    at = pl.col("processed_at") + pl.Series(rng.integers(0, max(delay, 1), n) + (delay > 0))
-    ip = pl.lit("149.72.") + pl.Series(rng.integers(0, 256, n)).cast(pl.String) + "." + (
-        pl.Series(rng.integers(1, 255, n)).cast(pl.String)
+    at = pl.col("processed_at") + pl.Series(
+        rng.integers(0, max(delay, 1), n) + (delay > 0)
+    )
+    ip = (
+        pl.lit("149.72.")
+        + pl.Series(rng.integers(0, 256, n)).cast(pl.String)
+        + "."
+        + (pl.Series(rng.integers(1, 255, n)).cast(pl.String))
     )
     agent = pl.Series(np.array(_AGENTS)[rng.integers(0, len(_AGENTS), n)])
     fields = {
@@ -111,7 +116,9 @@ def _events(rng, s: pl.DataFrame, kind: str, delay: int) -> pl.Series:
         "click": {
             "useragent": agent,
             "ip": ip,
-            "url": pl.lit("https://shop.example.com/collections/new?utm_source=newsletter"),
+            "url": pl.lit(
+                "https://shop.example.com/collections/new?utm_source=newsletter"
+            ),
             "url_offset": pl.struct(index=pl.lit(0), type=pl.lit("html")),
         },
     }.get(kind, {})
@@ -120,8 +127,10 @@ def _events(rng, s: pl.DataFrame, kind: str, delay: int) -> pl.Series:
     # `category` is a string for some sends and an array for others.
     as_list = pl.Series(rng.random(n) < 0.5)
     month = pl.from_epoch(pl.col("month"), time_unit="s").dt.strftime("%Y-%m")
-    category = pl.when(as_list).then('["newsletter","' + month + '"]').otherwise(
-        pl.lit('"newsletter"')
+    category = (
+        pl.when(as_list)
+        .then('["newsletter","' + month + '"]')
+        .otherwise(pl.lit('"newsletter"'))
     )
     body = encoded.str.slice(0, encoded.str.len_chars() - 1)
     return s.select(body + ',"category":' + category + "}").to_series()
@@ -129,12 +138,16 @@ def _events(rng, s: pl.DataFrame, kind: str, delay: int) -> pl.Series:
 
 def _exits(rng, members: pl.DataFrame, email: pl.Series) -> pl.Series:
     """Bounce events for cleaned members and unsubscribes for the others."""
-    m = members.with_columns(email=email, message_id=random_hex(rng, members.height, 11))
+    m = members.with_columns(
+        email=email, message_id=random_hex(rng, members.height, 11)
+    )
     left = m.filter(pl.col("status") != "subscribed")
     n = left.height
     if n == 0:
         return pl.Series([], dtype=pl.String)
-    kind = left["status"].replace_strict({"cleaned": "bounce", "unsubscribed": "unsubscribe"})
+    kind = left["status"].replace_strict(
+        {"cleaned": "bounce", "unsubscribed": "unsubscribe"}
+    )
     core = pl.struct(
         email=pl.col("email"),
         timestamp=pl.col("left_at"),
@@ -148,16 +161,18 @@ def _exits(rng, members: pl.DataFrame, email: pl.Series) -> pl.Series:
         event=pl.lit("bounce"),
         sg_event_id=random_token(rng, n, 22),
         sg_message_id=pl.col("message_id") + ".filterdrecv-6d8f-1-0",
-        reason=pl.lit("550 5.1.1 The email account that you tried to reach does not exist."),
+        reason=pl.lit(
+            "550 5.1.1 The email account that you tried to reach does not exist."
+        ),
         status=pl.lit("5.1.1"),
         type=pl.lit("bounce"),
         bounce_classification=pl.lit("Invalid Address"),
     )
     is_bounce = pl.Series(kind == "bounce")
     return left.select(
-        pl.when(is_bounce).then(bounce.struct.json_encode()).otherwise(
-            core.struct.json_encode()
-        )
+        pl.when(is_bounce)
+        .then(bounce.struct.json_encode())
+        .otherwise(core.struct.json_encode())
     ).to_series()
 
 

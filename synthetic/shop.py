@@ -11,44 +11,127 @@ import polars as pl
 from synthetic import noise
 from synthetic.clock import DAY, shop_time
 from synthetic.data.catalogue import DISCOUNT_CODES, PRODUCTS
+from synthetic.ids import scramble
 from synthetic.population import address_line
 
 CUSTOMER_COLUMNS = [
-    "Customer ID", "First Name", "Last Name", "Email", "Accepts Email Marketing",
-    "Default Address Company", "Default Address Address1",
-    "Default Address Address2", "Default Address City",
-    "Default Address Province Code", "Default Address Country Code",
-    "Default Address Zip", "Default Address Phone", "Phone",
-    "Accepts SMS Marketing", "Total Spent", "Total Orders", "Note", "Tax Exempt",
+    "Customer ID",
+    "First Name",
+    "Last Name",
+    "Email",
+    "Accepts Email Marketing",
+    "Default Address Company",
+    "Default Address Address1",
+    "Default Address Address2",
+    "Default Address City",
+    "Default Address Province Code",
+    "Default Address Country Code",
+    "Default Address Zip",
+    "Default Address Phone",
+    "Phone",
+    "Accepts SMS Marketing",
+    "Total Spent",
+    "Total Orders",
+    "Note",
+    "Tax Exempt",
     "Tags",
 ]
 ORDER_COLUMNS = [
-    "Name", "Email", "Financial Status", "Paid at", "Fulfillment Status",
-    "Fulfilled at", "Accepts Marketing", "Currency", "Subtotal", "Shipping",
-    "Taxes", "Total", "Discount Code", "Discount Amount", "Shipping Method",
-    "Created at", "Lineitem quantity", "Lineitem name", "Lineitem price",
-    "Lineitem compare at price", "Lineitem sku", "Lineitem requires shipping",
-    "Lineitem taxable", "Lineitem fulfillment status", "Billing Name",
-    "Billing Street", "Billing Address1", "Billing Address2", "Billing Company",
-    "Billing City", "Billing Zip", "Billing Province", "Billing Country",
-    "Billing Phone", "Shipping Name", "Shipping Street", "Shipping Address1",
-    "Shipping Address2", "Shipping Company", "Shipping City", "Shipping Zip",
-    "Shipping Province", "Shipping Country", "Shipping Phone", "Notes",
-    "Note Attributes", "Cancelled at", "Payment Method", "Payment Reference",
-    "Refunded Amount", "Vendor", "Outstanding Balance", "Employee", "Location",
-    "Device ID", "Id", "Tags", "Risk Level", "Source", "Lineitem discount",
-    "Tax 1 Name", "Tax 1 Value", "Tax 2 Name", "Tax 2 Value", "Tax 3 Name",
-    "Tax 3 Value", "Tax 4 Name", "Tax 4 Value", "Tax 5 Name", "Tax 5 Value",
-    "Phone", "Receipt Number", "Duties", "Billing Province Name",
-    "Shipping Province Name", "Payment ID", "Payment Terms Name",
-    "Next Payment Due At", "Payment References",
+    "Name",
+    "Email",
+    "Financial Status",
+    "Paid at",
+    "Fulfillment Status",
+    "Fulfilled at",
+    "Accepts Marketing",
+    "Currency",
+    "Subtotal",
+    "Shipping",
+    "Taxes",
+    "Total",
+    "Discount Code",
+    "Discount Amount",
+    "Shipping Method",
+    "Created at",
+    "Lineitem quantity",
+    "Lineitem name",
+    "Lineitem price",
+    "Lineitem compare at price",
+    "Lineitem sku",
+    "Lineitem requires shipping",
+    "Lineitem taxable",
+    "Lineitem fulfillment status",
+    "Billing Name",
+    "Billing Street",
+    "Billing Address1",
+    "Billing Address2",
+    "Billing Company",
+    "Billing City",
+    "Billing Zip",
+    "Billing Province",
+    "Billing Country",
+    "Billing Phone",
+    "Shipping Name",
+    "Shipping Street",
+    "Shipping Address1",
+    "Shipping Address2",
+    "Shipping Company",
+    "Shipping City",
+    "Shipping Zip",
+    "Shipping Province",
+    "Shipping Country",
+    "Shipping Phone",
+    "Notes",
+    "Note Attributes",
+    "Cancelled at",
+    "Payment Method",
+    "Payment Reference",
+    "Refunded Amount",
+    "Vendor",
+    "Outstanding Balance",
+    "Employee",
+    "Location",
+    "Device ID",
+    "Id",
+    "Tags",
+    "Risk Level",
+    "Source",
+    "Lineitem discount",
+    "Tax 1 Name",
+    "Tax 1 Value",
+    "Tax 2 Name",
+    "Tax 2 Value",
+    "Tax 3 Name",
+    "Tax 3 Value",
+    "Tax 4 Name",
+    "Tax 4 Value",
+    "Tax 5 Name",
+    "Tax 5 Value",
+    "Phone",
+    "Receipt Number",
+    "Duties",
+    "Billing Province Name",
+    "Shipping Province Name",
+    "Payment ID",
+    "Payment Terms Name",
+    "Next Payment Due At",
+    "Payment References",
 ]
 # Columns repeated on every line-item row; all others only on an order's first.
 LINE_COLUMNS = {
-    "Name", "Email", "Created at", "Lineitem quantity", "Lineitem name",
-    "Lineitem price", "Lineitem compare at price", "Lineitem sku",
-    "Lineitem requires shipping", "Lineitem taxable",
-    "Lineitem fulfillment status", "Vendor", "Lineitem discount",
+    "Name",
+    "Email",
+    "Created at",
+    "Lineitem quantity",
+    "Lineitem name",
+    "Lineitem price",
+    "Lineitem compare at price",
+    "Lineitem sku",
+    "Lineitem requires shipping",
+    "Lineitem taxable",
+    "Lineitem fulfillment status",
+    "Vendor",
+    "Lineitem discount",
 }
 CUSTOMER_ID_BASE = 6_000_000_000_000
 ORDER_ID_BASE = 5_100_000_000_000
@@ -71,7 +154,8 @@ def build_accounts(rng: np.random.Generator, people: pl.DataFrame) -> pl.DataFra
     n = customers.height
     main = customers.select(
         "person_id",
-        customer_id=CUSTOMER_ID_BASE + pl.col("person_id") * 37
+        customer_id=CUSTOMER_ID_BASE
+        + scramble(pl.col("person_id"), 48_271) * 37
         + pl.Series(rng.integers(0, 18, n)),
         account_email=pl.col("email"),
         is_second=pl.lit(False),
@@ -81,7 +165,9 @@ def build_accounts(rng: np.random.Generator, people: pl.DataFrame) -> pl.DataFra
     )
     extra = second.select(
         "person_id",
-        customer_id=CUSTOMER_ID_BASE + pl.col("person_id") * 37 + 18
+        customer_id=CUSTOMER_ID_BASE
+        + scramble(pl.col("person_id"), 48_271) * 37
+        + 18
         + pl.Series(rng.integers(0, 18, second.height)),
         account_email=pl.col("work_email"),
         is_second=pl.lit(True),
@@ -132,7 +218,9 @@ def build_orders(
 
 
 def _line_items(rng, orders: pl.DataFrame) -> pl.DataFrame:
-    n_items = rng.choice([1, 2, 3, 4, 5], orders.height, p=[0.5, 0.25, 0.13, 0.07, 0.05])
+    n_items = rng.choice(
+        [1, 2, 3, 4, 5], orders.height, p=[0.5, 0.25, 0.13, 0.07, 0.05]
+    )
     owner = np.repeat(np.arange(orders.height), n_items)
     product = rng.integers(0, len(PRODUCTS), owner.size)
     qty = rng.choice([1, 2, 3], owner.size, p=[0.85, 0.11, 0.04])
@@ -171,7 +259,9 @@ def _order_amounts(rng, orders: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFra
         cancelled=pl.Series(rng.random(n) < 0.5),
         refund_share=pl.Series(rng.uniform(0.1, 0.6, n)),
     )
-    orders = orders.with_columns(subtotal=(pl.col("items") - pl.col("discount")).round(2))
+    orders = orders.with_columns(
+        subtotal=(pl.col("items") - pl.col("discount")).round(2)
+    )
     orders = orders.with_columns(
         shipping=pl.when(pl.col("subtotal") >= 75).then(0.0).otherwise(7.95),
         taxes=(pl.col("subtotal") * TAX_RATE).round(2),
@@ -180,7 +270,8 @@ def _order_amounts(rng, orders: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFra
         total=(pl.col("subtotal") + pl.col("shipping") + pl.col("taxes")).round(2)
     )
     refunded = (
-        pl.when(pl.col("status") == "refunded").then(pl.col("total"))
+        pl.when(pl.col("status") == "refunded")
+        .then(pl.col("total"))
         .when(pl.col("status") == "partially_refunded")
         .then((pl.col("total") * pl.col("refund_share")).round(2))
         .otherwise(0.0)
@@ -195,9 +286,23 @@ def order_rows(rng, people: pl.DataFrame, orders: pl.DataFrame, lines) -> pl.Dat
     """Render the 79-column export rows, order-level fields on first rows only."""
     n = orders.height
     who = people.select(
-        "person_id", "first_name", "nickname", "last_name", "country", "phone",
-        "street", "house_number", "postcode", "city", "region", "old_street",
-        "old_house_number", "old_postcode", "old_city", "old_region", "moved_at",
+        "person_id",
+        "first_name",
+        "nickname",
+        "last_name",
+        "country",
+        "phone",
+        "street",
+        "house_number",
+        "postcode",
+        "city",
+        "region",
+        "old_street",
+        "old_house_number",
+        "old_postcode",
+        "old_city",
+        "old_region",
+        "moved_at",
     )
     o = orders.join(who, on="person_id", how="left", maintain_order="left")
     o = o.with_columns(e164=pl.col("phone"))
@@ -211,10 +316,12 @@ def order_rows(rng, people: pl.DataFrame, orders: pl.DataFrame, lines) -> pl.Dat
     def at_time(col: str) -> pl.Expr:
         return pl.when(moved_later).then(pl.col("old_" + col)).otherwise(pl.col(col))
 
-    address1 = address_line(at_time("street"), at_time("house_number"), pl.col("country"))
+    address1 = address_line(
+        at_time("street"), at_time("house_number"), pl.col("country")
+    )
     zip_code = at_time("postcode")
-    zip_code = pl.when(pl.Series(rng.random(n) < 0.1)).then("'" + zip_code).otherwise(
-        zip_code
+    zip_code = (
+        pl.when(pl.Series(rng.random(n) < 0.1)).then("'" + zip_code).otherwise(zip_code)
     )
     money = _money
     paid = pl.col("status").is_in(["paid", "partially_refunded", "refunded"])
@@ -228,12 +335,11 @@ def order_rows(rng, people: pl.DataFrame, orders: pl.DataFrame, lines) -> pl.Dat
             "Email": pl.col("account_email").fill_null(""),
             "Financial Status": pl.col("status"),
             "Paid at": pl.when(paid).then(shop_time(created + 60)),
-            "Fulfillment Status": pl.when(fulfilled).then(pl.lit("fulfilled"))
+            "Fulfillment Status": pl.when(fulfilled)
+            .then(pl.lit("fulfilled"))
             .otherwise(pl.lit("unfulfilled")),
             "Fulfilled at": pl.when(fulfilled).then(shop_time(created + 2 * DAY)),
-            "Accepts Marketing": pl.Series(
-                np.where(rng.random(n) < 0.6, "yes", "no")
-            ),
+            "Accepts Marketing": pl.Series(np.where(rng.random(n) < 0.6, "yes", "no")),
             "Currency": pl.lit("USD"),
             "Subtotal": money("subtotal"),
             "Shipping": money("shipping"),
@@ -267,13 +373,10 @@ def order_rows(rng, people: pl.DataFrame, orders: pl.DataFrame, lines) -> pl.Dat
             "Shipping Phone": pl.col("phone"),
             "Notes": pl.lit(""),
             "Note Attributes": pl.lit(""),
-            "Cancelled at": pl.when(pl.col("cancelled")).then(
-                shop_time(created + DAY)
-            ),
+            "Cancelled at": pl.when(pl.col("cancelled")).then(shop_time(created + DAY)),
             "Payment Method": pl.Series(method[rng.choice(3, n, p=[0.75, 0.2, 0.05])]),
-            "Payment Reference": "c" + (pl.col("seq") * 7 + 2_000_000_000).cast(
-                pl.String
-            ),
+            "Payment Reference": "c"
+            + (pl.col("seq") * 7 + 2_000_000_000).cast(pl.String),
             "Refunded Amount": money("refunded"),
             "Outstanding Balance": pl.lit("0.00"),
             "Employee": pl.lit(""),
@@ -296,9 +399,11 @@ def order_rows(rng, people: pl.DataFrame, orders: pl.DataFrame, lines) -> pl.Dat
             "Payment References": pl.lit(""),
         },
     )
-    fulfil_line = pl.when(pl.col("Fulfillment Status") == "fulfilled").then(
-        pl.lit("fulfilled")
-    ).otherwise(pl.lit("pending"))
+    fulfil_line = (
+        pl.when(pl.col("Fulfillment Status") == "fulfilled")
+        .then(pl.lit("fulfilled"))
+        .otherwise(pl.lit("pending"))
+    )
     rows = lines.join(head, on="seq", how="left", maintain_order="left").with_columns(
         **{
             "Lineitem quantity": pl.col("qty").cast(pl.String),
@@ -330,9 +435,8 @@ def customer_rows(
     totals = orders.group_by("customer_id").agg(
         spent=pl.col("net").sum(), n_orders=pl.len()
     )
-    c = (
-        accounts.join(totals, on="customer_id", how="left", maintain_order="left")
-        .join(people, on="person_id", how="left", maintain_order="left")
+    c = accounts.join(totals, on="customer_id", how="left", maintain_order="left").join(
+        people, on="person_id", how="left", maintain_order="left"
     )
     n = c.height
     c = noise.nickname(c, "first_name", "nickname", 0.12, rng)
@@ -373,7 +477,11 @@ def customer_rows(
     notes = np.where(
         rng.random(n) < 0.03, np.array(_NOTES)[rng.integers(0, len(_NOTES), n)], ""
     )
-    apt = np.where(rng.random(n) < 0.15, np.char.add("Apt ", rng.integers(1, 40, n).astype(str)), "")
+    apt = np.where(
+        rng.random(n) < 0.15,
+        np.char.add("Apt ", rng.integers(1, 40, n).astype(str)),
+        "",
+    )
     yes_no = np.array(["no", "yes"])
     return c.select(
         **{
@@ -385,8 +493,14 @@ def customer_rows(
             "Email": pl.col("account_email").fill_null(""),
             "Accepts Email Marketing": pl.Series(yes_no[(rng.random(n) < 0.55) * 1]),
             "Default Address Company": pl.when(pl.col("is_second"))
-            .then(pl.col("work_email").str.split("@").list.get(1).str.split(".").list.get(0)
-                  .str.to_titlecase())
+            .then(
+                pl.col("work_email")
+                .str.split("@")
+                .list.get(1)
+                .str.split(".")
+                .list.get(0)
+                .str.to_titlecase()
+            )
             .otherwise(pl.lit("")),
             "Default Address Address1": address_line(
                 current("street"), current("house_number"), pl.col("country")

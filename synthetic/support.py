@@ -14,6 +14,7 @@ import polars as pl
 from synthetic import noise
 from synthetic.behaviour import PRE_CHURN, engagement
 from synthetic.clock import DAY, T0, T1, iso_z
+from synthetic.ids import scramble
 
 SUBDOMAIN = "https://northwind.zendesk.com"
 USER_ID_BASE = 360_000_000_000
@@ -46,17 +47,24 @@ def build_users(rng: np.random.Generator, people: pl.DataFrame) -> pl.DataFrame:
     p = people.filter(pl.col("in_support"))
     n = p.height
     first = p.with_columns(
-        user_id=USER_ID_BASE + pl.col("person_id") * 23
+        user_id=USER_ID_BASE
+        + scramble(pl.col("person_id"), 69_621) * 23
         + pl.Series(rng.integers(0, 11, n)),
         user_email=pl.col("email"),
     )
     has_other = pl.Series(rng.random(n) < 0.05) & (
-        pl.col("work_email").is_not_null() | pl.col("family_email").is_not_null()
+        pl.col("work_email").is_not_null()
+        | (pl.col("family_email").is_not_null() & pl.col("is_household_head"))
     )
     second = p.filter(has_other).with_columns(
         # Offset 12 lies outside the 0..10 range used by first users.
-        user_id=USER_ID_BASE + pl.col("person_id") * 23 + 12,
-        user_email=pl.coalesce("work_email", "family_email"),
+        user_id=USER_ID_BASE + scramble(pl.col("person_id"), 69_621) * 23 + 12,
+        # Only the household head may hold the family address in Zendesk,
+        # which refuses two users with one email.
+        user_email=pl.coalesce(
+            "work_email",
+            pl.when(pl.col("is_household_head")).then(pl.col("family_email")),
+        ),
     )
     users = pl.concat([first, second]).sort("user_id")
     m = users.height
@@ -84,7 +92,6 @@ def render_users(rng, users: pl.DataFrame) -> pl.DataFrame:
     u = noise.blank(u, "user_phone", 0.01, rng, noise.JUNK_PHONE)
     n = u.height
     zone = pl.col("country")
-    external = pl.Series(rng.random(n) < 0.1)
     record = pl.struct(
         id=pl.col("user_id"),
         url=SUBDOMAIN + "/api/v2/users/" + pl.col("user_id").cast(pl.String) + ".json",
@@ -98,9 +105,7 @@ def render_users(rng, users: pl.DataFrame) -> pl.DataFrame:
         iana_time_zone=zone.replace_strict({k: v[1] for k, v in _ZONES.items()}),
         locale=zone.replace_strict({k: v[2] for k, v in _ZONES.items()}),
         organization_id=pl.lit(None, pl.Int64),
-        external_id=pl.when(external).then(
-            ("cust-" + pl.col("person_id").cast(pl.String))
-        ),
+        external_id=pl.lit(None, pl.String),
         tags=pl.when(pl.Series(rng.random(n) < 0.1))
         .then(pl.lit(["vip"]))
         .otherwise(pl.lit([], pl.List(pl.String))),
@@ -187,7 +192,8 @@ def build_tickets(
             "type_idx": rng.integers(0, 5, m),
             "channel_idx": rng.integers(0, 3, m),
             "assignee": AGENT_ID_BASE + rng.integers(2, N_AGENTS, m),
-            "rating_id": 9_000_000_000 + (TICKET_ID_BASE + ticket_offset + np.arange(m)) * 3,
+            "rating_id": 9_000_000_000
+            + (TICKET_ID_BASE + ticket_offset + np.arange(m)) * 3,
             "comment_idx": rng.integers(0, 3, m),
         }
     )
@@ -240,17 +246,29 @@ def render_tickets(rng, tickets: pl.DataFrame) -> pl.DataFrame:
         brand_id=pl.lit(360_000_777_777, pl.Int64),
         ticket_form_id=pl.lit(360_000_888_888, pl.Int64),
     )
-    comment = pl.when(pl.col("bad")).then(
-        pl.col("comment_idx").replace_strict(dict(enumerate(_BAD)), return_dtype=pl.String)
-    ).otherwise(
-        pl.col("comment_idx").replace_strict(dict(enumerate(_GOOD)), return_dtype=pl.String)
+    comment = (
+        pl.when(pl.col("bad"))
+        .then(
+            pl.col("comment_idx").replace_strict(
+                dict(enumerate(_BAD)), return_dtype=pl.String
+            )
+        )
+        .otherwise(
+            pl.col("comment_idx").replace_strict(
+                dict(enumerate(_GOOD)), return_dtype=pl.String
+            )
+        )
     )
     rating = (
         pl.when(pl.col("rated"))
         .then(
-            '{"id":' + pl.col("rating_id").cast(pl.String) + ',"score":"'
+            '{"id":'
+            + pl.col("rating_id").cast(pl.String)
+            + ',"score":"'
             + pl.when(pl.col("bad")).then(pl.lit("bad")).otherwise(pl.lit("good"))
-            + '","comment":"' + comment + '"}'
+            + '","comment":"'
+            + comment
+            + '"}'
         )
         .when(pl.col("offered"))
         .then(pl.lit('{"score":"offered"}'))
@@ -301,9 +319,7 @@ def write_pages(frames: list[pl.DataFrame], key: str, kind: str, folder: Path) -
         part = records.slice(page * PAGE_SIZE, PAGE_SIZE)
         end_time = int(part["updated_at"].max() or T0)
         last = page == pages - 1
-        next_page = (
-            f"{SUBDOMAIN}/api/v2/incremental/{kind}.json?start_time={end_time}"
-        )
+        next_page = f"{SUBDOMAIN}/api/v2/incremental/{kind}.json?start_time={end_time}"
         body = ",\n".join(part["json"].to_list())
         text = (
             f'{{"{kind}":[\n{body}\n],"next_page":{json.dumps(next_page)},'

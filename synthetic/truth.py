@@ -10,7 +10,11 @@ import pyarrow.parquet as pq
 from synthetic.clock import WINDOW_END, WINDOW_START, as_datetime
 
 GENERATOR_VERSION = "1.0.0"
-RECORD_SCHEMA = {"source": pl.String, "source_record_id": pl.String, "person_id": pl.Int64}
+RECORD_SCHEMA = {
+    "source": pl.String,
+    "source_record_id": pl.String,
+    "person_id": pl.Int64,
+}
 
 
 class ParquetAppender:
@@ -34,7 +38,11 @@ class ParquetAppender:
 def records(source: str, ids: pl.Series, person_id: pl.Series) -> pl.DataFrame:
     """Rows of records.parquet for one source."""
     return pl.DataFrame(
-        {"source": source, "source_record_id": ids.cast(pl.String), "person_id": person_id},
+        {
+            "source": source,
+            "source_record_id": ids.cast(pl.String),
+            "person_id": person_id,
+        },
         schema=RECORD_SCHEMA,
     )
 
@@ -49,8 +57,18 @@ def people_truth(people: pl.DataFrame, orders: pl.DataFrame) -> pl.DataFrame:
     )
     p = people.join(stats, on="person_id", how="left", maintain_order="left")
     return p.select(
-        "person_id", "household_id", "first_name", "last_name", "email", "phone",
-        "birth_date", "street", "house_number", "postcode", "city", "country",
+        "person_id",
+        "household_id",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "birth_date",
+        "street",
+        "house_number",
+        "postcode",
+        "city",
+        "country",
         first_order_at=as_datetime(pl.col("first_order_at")),
         last_order_at=as_datetime(pl.col("last_order_at")),
         n_orders=pl.col("n_orders").fill_null(0),

@@ -16,13 +16,21 @@ from synthetic.behaviour import engagement
 from synthetic.clock import T0, T1, iso_ms
 from synthetic.csv_files import append_lines
 from synthetic.data.catalogue import PRODUCTS
-from synthetic.shop import ORDER_ID_BASE
 from synthetic.ids import random_hex, random_uuid
+from synthetic.shop import ORDER_ID_BASE
 
 SESSIONS_PER_YEAR = 1.6
 _KINDS = (
-    "page", "Product Viewed", "Product Added", "Products Searched", "login",
-    "form", "Order Completed", "screen", "group", "alias",
+    "page",
+    "Product Viewed",
+    "Product Added",
+    "Products Searched",
+    "login",
+    "form",
+    "Order Completed",
+    "screen",
+    "group",
+    "alias",
 )
 K = {name: i for i, name in enumerate(_KINDS)}
 _AGENTS = (
@@ -36,16 +44,17 @@ _AGENTS = (
     "Gecko) Chrome/124.0.0.0 Mobile Safari/537.36",
 )
 _PAGES = (
-    ("/", "Northwind – Home"),
-    ("/collections/new", "New arrivals – Northwind"),
-    ("/collections/sale", "Sale – Northwind"),
-    ("/cart", "Your cart – Northwind"),
-    ("/pages/contact", "Contact us – Northwind"),
-    ("/blogs/journal", "Journal – Northwind"),
+    ("/", "Northwind | Home"),
+    ("/collections/new", "New arrivals | Northwind"),
+    ("/collections/sale", "Sale | Northwind"),
+    ("/cart", "Your cart | Northwind"),
+    ("/pages/contact", "Contact us | Northwind"),
+    ("/blogs/journal", "Journal | Northwind"),
 )
 _REFERRERS = ("", "", "https://www.google.com/", "https://www.instagram.com/")
 _CAMPAIGNS = (
-    ("spring_sale", "google", "cpc"), ("newsletter", "newsletter", "email"),
+    ("spring_sale", "google", "cpc"),
+    ("newsletter", "newsletter", "email"),
     ("retargeting", "facebook", "paid_social"),
 )
 HOST = "https://shop.example.com"
@@ -58,11 +67,15 @@ def build_events(
     orders: pl.DataFrame,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Rendered events (day, received_ms, json) and the anonymousId records."""
-    web = people.filter(pl.col("on_web")).join(
-        accounts.filter(~pl.col("is_second")).select("person_id", "customer_id"),
-        on="person_id",
-        how="left",
-    ).sort("person_id")
+    web = (
+        people.filter(pl.col("on_web"))
+        .join(
+            accounts.filter(~pl.col("is_second")).select("person_id", "customer_id"),
+            on="person_id",
+            how="left",
+        )
+        .sort("person_id")
+    )
     n = web.height
     n_devices = 1 + (rng.random(n) < 0.35) + (rng.random(n) < 0.1)
     dev_owner = np.repeat(np.arange(n), n_devices)
@@ -200,7 +213,12 @@ def _render(rng, events: pl.DataFrame, web: pl.DataFrame) -> pl.DataFrame:
     delay = rng.integers(0, 2500, m)
     latency = rng.integers(40, 900, m)
     who = web.select(
-        "first_name", "nickname", "last_name", "email", "family_email", "phone",
+        "first_name",
+        "nickname",
+        "last_name",
+        "email",
+        "family_email",
+        "phone",
         "country",
     )[events["person_idx"].to_numpy()]
     e = pl.concat([events, who], how="horizontal").with_columns(
@@ -209,9 +227,12 @@ def _render(rng, events: pl.DataFrame, web: pl.DataFrame) -> pl.DataFrame:
         t_recv=pl.col("t_ms") + pl.Series(delay + latency),
         t_stamp=pl.col("t_ms") + pl.Series(latency),
         message_id="ajs-next-" + random_hex(rng, m, 16),
-        ip=pl.Series(rng.integers(11, 223, m)).cast(pl.String) + "."
-        + pl.Series(rng.integers(0, 256, m)).cast(pl.String) + "."
-        + pl.Series(rng.integers(0, 256, m)).cast(pl.String) + "."
+        ip=pl.Series(rng.integers(11, 223, m)).cast(pl.String)
+        + "."
+        + pl.Series(rng.integers(0, 256, m)).cast(pl.String)
+        + "."
+        + pl.Series(rng.integers(0, 256, m)).cast(pl.String)
+        + "."
         + pl.Series(rng.integers(1, 255, m)).cast(pl.String),
     )
     e = _form_traits(rng, e)
@@ -245,27 +266,33 @@ def _encode(e: pl.DataFrame, name: str) -> pl.DataFrame:
     page_path = pl.col("page").replace_strict(dict(enumerate(p for p, _ in _PAGES)))
     title = pl.col("page").replace_strict(dict(enumerate(t for _, t in _PAGES)))
     referrer = pl.col("referrer").replace_strict(dict(enumerate(_REFERRERS)))
-    search = pl.when(pl.col("campaign") >= 0).then(
-        "?utm_source="
-        + pl.col("campaign").replace_strict(
-            dict(enumerate(c[1] for c in _CAMPAIGNS)), default=""
+    search = (
+        pl.when(pl.col("campaign") >= 0)
+        .then(
+            "?utm_source="
+            + pl.col("campaign").replace_strict(
+                dict(enumerate(c[1] for c in _CAMPAIGNS)), default=""
+            )
+            + "&utm_medium="
+            + pl.col("campaign").replace_strict(
+                dict(enumerate(c[2] for c in _CAMPAIGNS)), default=""
+            )
+            + "&utm_campaign="
+            + pl.col("campaign").replace_strict(
+                dict(enumerate(c[0] for c in _CAMPAIGNS)), default=""
+            )
         )
-        + "&utm_medium="
-        + pl.col("campaign").replace_strict(
-            dict(enumerate(c[2] for c in _CAMPAIGNS)), default=""
-        )
-        + "&utm_campaign="
-        + pl.col("campaign").replace_strict(
-            dict(enumerate(c[0] for c in _CAMPAIGNS)), default=""
-        )
-    ).otherwise(pl.lit(""))
+        .otherwise(pl.lit(""))
+    )
     context = pl.struct(
         ip=pl.col("ip"),
         userAgent=pl.col("agent"),
         locale=pl.col("country").replace_strict(
             {"US": "en-US", "GB": "en-GB", "DE": "de-DE", "FR": "fr-FR"}
         ),
-        library=pl.struct(name=pl.lit("analytics.js"), version=pl.lit("npm:next-1.70.0")),
+        library=pl.struct(
+            name=pl.lit("analytics.js"), version=pl.lit("npm:next-1.70.0")
+        ),
         page=pl.struct(
             path=page_path,
             referrer=referrer,
@@ -276,19 +303,29 @@ def _encode(e: pl.DataFrame, name: str) -> pl.DataFrame:
     ).struct.json_encode()
     campaign = (
         ',"campaign":{"name":"'
-        + pl.col("campaign").replace_strict(dict(enumerate(c[0] for c in _CAMPAIGNS)), default="")
+        + pl.col("campaign").replace_strict(
+            dict(enumerate(c[0] for c in _CAMPAIGNS)), default=""
+        )
         + '","source":"'
-        + pl.col("campaign").replace_strict(dict(enumerate(c[1] for c in _CAMPAIGNS)), default="")
+        + pl.col("campaign").replace_strict(
+            dict(enumerate(c[1] for c in _CAMPAIGNS)), default=""
+        )
         + '","medium":"'
-        + pl.col("campaign").replace_strict(dict(enumerate(c[2] for c in _CAMPAIGNS)), default="")
+        + pl.col("campaign").replace_strict(
+            dict(enumerate(c[2] for c in _CAMPAIGNS)), default=""
+        )
         + '"}'
     )
-    context = pl.when(pl.col("campaign") >= 0).then(
-        context.str.slice(0, context.str.len_chars() - 1) + campaign + "}"
-    ).otherwise(context)
+    context = (
+        pl.when(pl.col("campaign") >= 0)
+        .then(context.str.slice(0, context.str.len_chars() - 1) + campaign + "}")
+        .otherwise(context)
+    )
 
     product = pl.struct(
-        product_id=pl.col("product").replace_strict(dict(enumerate(p[1] for p in PRODUCTS))),
+        product_id=pl.col("product").replace_strict(
+            dict(enumerate(p[1] for p in PRODUCTS))
+        ),
         sku=pl.col("product").replace_strict(dict(enumerate(p[1] for p in PRODUCTS))),
         name=pl.col("product").replace_strict(dict(enumerate(p[0] for p in PRODUCTS))),
         price=pl.col("product").replace_strict(dict(enumerate(p[2] for p in PRODUCTS))),
@@ -300,47 +337,77 @@ def _encode(e: pl.DataFrame, name: str) -> pl.DataFrame:
         "messageId": pl.col("message_id"),
     }
     segment_type, body = {
-        "page": ("page", {"properties": pl.struct(
-            path=page_path, referrer=referrer, search=search, title=title,
-            url=HOST + page_path + search,
-        )}),
+        "page": (
+            "page",
+            {
+                "properties": pl.struct(
+                    path=page_path,
+                    referrer=referrer,
+                    search=search,
+                    title=title,
+                    url=HOST + page_path + search,
+                )
+            },
+        ),
         "Product Viewed": ("track", {"event": pl.lit(name), "properties": product}),
         "Product Added": ("track", {"event": pl.lit(name), "properties": product}),
-        "Products Searched": ("track", {
-            "event": pl.lit(name),
-            "properties": pl.struct(query=pl.col("product").replace_strict(
-                dict(enumerate(p[0].split(" ")[0].lower() for p in PRODUCTS))
-            )),
-        }),
-        "login": ("identify", {"traits": pl.struct(
-            email=pl.col("email"), firstName=pl.col("first_name")
-        )}),
-        "form": ("identify", {"traits": pl.struct(
-            email=pl.col("form_email"),
-            firstName=pl.col("first_name"),
-            lastName=pl.col("last_name"),
-            name=pl.col("first_name") + " " + pl.col("last_name"),
-            phone=pl.col("phone"),
-            newsletter_opt_in=pl.lit(True),
-        )}),
-        "Order Completed": ("track", {
-            "event": pl.lit(name),
-            "properties": pl.struct(
-                order_id=pl.col("order_id"),
-                total=pl.col("total"),
-                revenue=pl.col("revenue"),
-                discount=pl.col("discount"),
-                coupon=pl.col("coupon"),
-                currency=pl.lit("USD"),
-            ),
-        }),
-        "screen": ("screen", {
-            "name": pl.lit("Home"), "properties": pl.struct(name=pl.lit("Home"))
-        }),
-        "group": ("group", {
-            "groupId": pl.lit("org_") + pl.col("person_idx").cast(pl.String),
-            "traits": pl.struct(name=pl.lit("Household account")),
-        }),
+        "Products Searched": (
+            "track",
+            {
+                "event": pl.lit(name),
+                "properties": pl.struct(
+                    query=pl.col("product").replace_strict(
+                        dict(enumerate(p[0].split(" ")[0].lower() for p in PRODUCTS))
+                    )
+                ),
+            },
+        ),
+        "login": (
+            "identify",
+            {
+                "traits": pl.struct(
+                    email=pl.col("email"), firstName=pl.col("first_name")
+                )
+            },
+        ),
+        "form": (
+            "identify",
+            {
+                "traits": pl.struct(
+                    email=pl.col("form_email"),
+                    firstName=pl.col("first_name"),
+                    lastName=pl.col("last_name"),
+                    name=pl.col("first_name") + " " + pl.col("last_name"),
+                    phone=pl.col("phone"),
+                    newsletter_opt_in=pl.lit(True),
+                )
+            },
+        ),
+        "Order Completed": (
+            "track",
+            {
+                "event": pl.lit(name),
+                "properties": pl.struct(
+                    order_id=pl.col("order_id"),
+                    total=pl.col("total"),
+                    revenue=pl.col("revenue"),
+                    discount=pl.col("discount"),
+                    coupon=pl.col("coupon"),
+                    currency=pl.lit("USD"),
+                ),
+            },
+        ),
+        "screen": (
+            "screen",
+            {"name": pl.lit("Home"), "properties": pl.struct(name=pl.lit("Home"))},
+        ),
+        "group": (
+            "group",
+            {
+                "groupId": pl.lit("northwind-loyalty"),
+                "traits": pl.struct(name=pl.lit("Household account")),
+            },
+        ),
         "alias": ("alias", {"previousId": pl.col("anonymous_id")}),
     }[name]
     tail = {

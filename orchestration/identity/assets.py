@@ -30,7 +30,9 @@ def record_to_customer(
     with warehouse.connect() as con:
         assignment = assign_customers(con, IDENTITY_RECORDS, DEFAULT_LINK_KEYS)
         con.register("assignment", assignment.to_arrow())
-        con.execute(f"create or replace table {ASSIGNMENT_TABLE} as select * from assignment")
+        con.execute(
+            f"create or replace table {ASSIGNMENT_TABLE} as select * from assignment"
+        )
         con.unregister("assignment")
 
     customers = assignment["customer_id"].n_unique()

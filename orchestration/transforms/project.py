@@ -37,7 +37,7 @@ def prepare_manifest() -> None:
     if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime():
         return
     logger.info("Parsing the dbt project in %s", PROJECT_DIR)
-    dbt_project.preparer.prepare(dbt_project)
+    dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
 
 
 def dbt_resource() -> DbtCliResource:
@@ -50,4 +50,6 @@ def _newest_source_mtime() -> float:
     watched = [PROJECT_DIR / "dbt_project.yml", PROJECT_DIR / "profiles.yml"]
     for folder in ("models", "macros", "tests", "seeds", "snapshots"):
         watched.extend((PROJECT_DIR / folder).rglob("*"))
-    return max((path.stat().st_mtime for path in watched if path.is_file()), default=0.0)
+    return max(
+        (path.stat().st_mtime for path in watched if path.is_file()), default=0.0
+    )

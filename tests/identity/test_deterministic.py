@@ -84,7 +84,11 @@ def test_pairwise_scores_count_pairs_from_cluster_sizes():
     scores = pairwise_scores(assignment, truth)
 
     # Predicted pairs 1-2, 1-3, 2-3; true pairs 1-2, 3-4; only 1-2 agrees.
-    assert (scores.predicted_pairs, scores.true_pairs, scores.correct_pairs) == (3, 2, 1)
+    assert (scores.predicted_pairs, scores.true_pairs, scores.correct_pairs) == (
+        3,
+        2,
+        1,
+    )
     assert scores.precision == pytest.approx(1 / 3)
     assert scores.recall == pytest.approx(1 / 2)
     assert scores.f1 == pytest.approx(0.4)

@@ -11,17 +11,28 @@ def test_every_layer_is_an_asset_with_lineage():
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
 
-    raw = {f"raw/{source}" for source in (
-        "shop_customers", "shop_orders", "support_users", "support_tickets",
-        "email_audience", "email_events", "web_events",
-    )}
+    raw = {
+        f"raw/{source}"
+        for source in (
+            "shop_customers",
+            "shop_orders",
+            "support_users",
+            "support_tickets",
+            "email_audience",
+            "email_events",
+            "web_events",
+        )
+    }
     assert raw <= keys
     assert {"staging/int_identity_records", "identity/record_to_customer"} <= keys
     assert "marts/dim_customers" in keys
 
     # The identity step sits between the intermediate model and the customer mart.
     identity = dg.AssetKey(["identity", "record_to_customer"])
-    assert dg.AssetKey(["staging", "int_identity_records"]) in graph.get(identity).parent_keys
+    assert (
+        dg.AssetKey(["staging", "int_identity_records"])
+        in graph.get(identity).parent_keys
+    )
     assert identity in graph.get(dg.AssetKey(["marts", "dim_customers"])).parent_keys
 
 

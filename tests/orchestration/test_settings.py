@@ -66,5 +66,5 @@ def test_unknown_yaml_key_is_refused():
 def test_missing_config_file_is_named(monkeypatch):
     monkeypatch.setenv("CDP_CONFIG", "nowhere.yml")
 
-    with pytest.raises(ConfigError, match="CDP_CONFIG names nowhere.yml"):
+    with pytest.raises(ConfigError, match=r"CDP_CONFIG names nowhere\.yml"):
         load_settings()

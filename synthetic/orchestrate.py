@@ -17,12 +17,13 @@ import polars as pl
 from tqdm import tqdm
 
 from synthetic import audience, behaviour, sendgrid, shop, support, truth, web
+from synthetic.csv_files import append_csv
 from synthetic.emails import assign_emails
 from synthetic.population import build_people
 
 log = logging.getLogger(__name__)
 
-CHUNK_SIZE = 50_000
+CHUNK_SIZE = 20_000
 SOURCES = ("shop", "support", "email", "web")
 _OWNED_PATTERNS = {
     "shop": ("customers_export*.csv", "orders_export_*.csv"),
@@ -83,12 +84,12 @@ def generate(
         orders, lines = shop.build_orders(rng, p, accounts, purchases, order_offset)
         order_offset += orders.height
         folder = folders["shop"]
-        rows["shop/orders_export_1.csv"] += _append(
+        rows["shop/orders_export_1.csv"] += append_csv(
             shop.order_rows(rng, p, orders, lines),
             folder / "orders_export_1.csv",
             shop.ORDER_COLUMNS,
         )
-        rows["shop/customers_export.csv"] += _append(
+        rows["shop/customers_export.csv"] += append_csv(
             shop.customer_rows(rng, p, accounts, orders),
             folder / "customers_export.csv",
             shop.CUSTOMER_COLUMNS,
@@ -116,7 +117,9 @@ def generate(
         record_file.append(
             pl.concat(
                 [
-                    truth.records("shop", accounts["customer_id"], accounts["person_id"]),
+                    truth.records(
+                        "shop", accounts["customer_id"], accounts["person_id"]
+                    ),
                     truth.records("support", users["user_id"], users["person_id"]),
                     truth.records("email", members["leid"], members["person_id"]),
                     truth.records(
@@ -126,13 +129,13 @@ def generate(
             )
         )
         people_file.append(truth.people_truth(p, orders))
-        log.debug("chunk %d: %d people in %.1fs", chunk, n, time.perf_counter() - t_chunk)
+        log.debug(
+            "chunk %d: %d people in %.1fs", chunk, n, time.perf_counter() - t_chunk
+        )
 
     record_file.close()
     people_file.close()
-    rows.update(
-        support.write_pages(user_pages, "user_id", "users", folders["support"])
-    )
+    rows.update(support.write_pages(user_pages, "user_id", "users", folders["support"]))
     rows.update(
         support.write_pages(ticket_pages, "ticket_id", "tickets", folders["support"])
     )
@@ -148,12 +151,6 @@ def generate(
         "rows": dict(sorted(rows.items())),
         "duration_seconds": round(duration, 3),
     }
-
-
-def _append(df: pl.DataFrame, path: Path, columns: list[str]) -> int:
-    from synthetic.csv_files import append_csv
-
-    return append_csv(df, path, columns)
 
 
 def _prepare(out: Path) -> dict[str, Path]:
@@ -176,10 +173,17 @@ def _log_summary(rows: Counter, out: Path, duration: float) -> None:
     per_group: Counter = Counter()
     files: Counter = Counter()
     for name, count in rows.items():
-        group = name.split("/")[0] + "/" + name.split("/")[1].split("-")[0].split("_")[0]
+        group = (
+            name.split("/")[0] + "/" + name.split("/")[1].split("-")[0].split("_")[0]
+        )
         per_group[group] += count
         files[group] += 1
     for group, count in sorted(per_group.items()):
-        log.info("wrote %s: %d rows in %d files under %s", group, count, files[group],
-                 out / "landing")
+        log.info(
+            "wrote %s: %d rows in %d files under %s",
+            group,
+            count,
+            files[group],
+            out / "landing",
+        )
     log.info("generated in %.1fs", duration)

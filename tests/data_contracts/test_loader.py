@@ -1,0 +1,238 @@
+import logging
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from data_contracts.entities import ENTITIES
+from data_contracts.errors import LandingFileError
+from data_contracts.loader import load_landing, load_source
+from tests.data_contracts.conftest import rows, segment_events, write
+
+EXPECTED_ROWS = {
+    "shop/customers_export.csv": 3,
+    "shop/orders_export_1.csv": 5,
+    "support/users-0001.json": 2,
+    "support/tickets-0001.json": 1,
+    "email/audience_export.zip": 4,
+    "email/sendgrid-events-0001.json": 3,
+    "web/events-2024-01-01.ndjson": 3,
+    "web/events-2024-01-02.ndjson.gz": 3,
+}
+
+
+def test_loads_every_entity(con: duckdb.DuckDBPyConnection, landing: Path) -> None:
+    loads = load_landing(con, landing)
+
+    assert {load.file_path: load.rows_loaded for load in loads} == EXPECTED_ROWS
+    assert all(load.rows_read == load.rows_loaded for load in loads)
+    assert not any(load.skipped for load in loads)
+    for entity in ENTITIES:
+        count = con.execute(f"select count(*) from {entity.qualified_table}")
+        expected = sum(
+            n for path, n in EXPECTED_ROWS.items() if load_matches(path, entity)
+        )
+        assert count.fetchall() == [(expected,)]
+
+
+def load_matches(path: str, entity) -> bool:
+    return any(Path(path).match(f"{entity.source}/{p}") for p in entity.patterns)
+
+
+def test_raw_columns_and_types(con: duckdb.DuckDBPyConnection, landing: Path) -> None:
+    load_landing(con, landing, ["web"])
+
+    columns = rows(
+        con,
+        "select column_name, data_type from information_schema.columns"
+        " where table_schema = 'raw' and table_name = 'web_events'"
+        " order by ordinal_position",
+    )
+    assert [(c["column_name"], c["data_type"]) for c in columns] == [
+        *[
+            (name, "VARCHAR")
+            for name in [
+                "message_id",
+                "type",
+                "anonymous_id",
+                "user_id",
+                "event",
+                "name",
+                "category",
+                "timestamp",
+                "original_timestamp",
+                "sent_at",
+                "received_at",
+                "channel",
+                "version",
+                "previous_id",
+                "group_id",
+            ]
+        ],
+        *[
+            (name, "JSON")
+            for name in ["context", "properties", "traits", "integrations", "_extra"]
+        ],
+        ("_source_file", "VARCHAR"),
+        ("_source_line", "BIGINT"),
+        ("_load_id", "VARCHAR"),
+        ("_loaded_at", "TIMESTAMP"),
+    ]
+
+
+def test_missing_columns_load_as_null(
+    con: duckdb.DuckDBPyConnection, landing: Path
+) -> None:
+    load_source(con, landing, "shop")
+
+    loaded = rows(
+        con,
+        "select payment_references, id, _source_line from raw.shop_orders"
+        " order by _source_line",
+    )
+    assert [r["payment_references"] for r in loaded] == [None] * 5
+    assert [r["id"] for r in loaded] == ["5123456789", "", "", "5123456790", ""]
+    customers = rows(
+        con,
+        "select customer_id, _source_file, _source_line from raw.shop_customers"
+        " order by _source_line",
+    )
+    assert customers == [
+        {"customer_id": "'7210448301122", "_source_file": "shop/customers_export.csv"}
+        | {"_source_line": 2},
+        {"customer_id": "'7210448301123", "_source_file": "shop/customers_export.csv"}
+        | {"_source_line": 5},
+        {"customer_id": "'7210448301124", "_source_file": "shop/customers_export.csv"}
+        | {"_source_line": 6},
+    ]
+
+
+def test_second_load_adds_nothing(
+    con: duckdb.DuckDBPyConnection, landing: Path
+) -> None:
+    load_landing(con, landing)
+
+    again = load_landing(con, landing)
+
+    assert all(load.skipped and load.rows_loaded == 0 for load in again)
+    assert len(again) == len(EXPECTED_ROWS)
+    ledger = rows(con, "select count(*) as n from ops.load_ledger")
+    assert ledger == [{"n": len(EXPECTED_ROWS)}]
+    total = rows(con, "select count(*) as n from raw.web_events")
+    assert total == [{"n": 6}]
+
+
+def test_changed_file_loads_again(
+    con: duckdb.DuckDBPyConnection, landing: Path
+) -> None:
+    load_landing(con, landing, ["web"])
+    path = landing / "web" / "events-2024-01-01.ndjson"
+    path.write_bytes(path.read_bytes() + b'{"messageId":"m-4","type":"track"}\n')
+
+    loads = load_landing(con, landing, ["web"])
+
+    assert [(x.file_path, x.skipped, x.rows_loaded) for x in loads] == [
+        ("web/events-2024-01-01.ndjson", False, 4),
+        ("web/events-2024-01-02.ndjson.gz", True, 0),
+    ]
+    by_load = rows(
+        con,
+        "select file_path, rows_loaded from ops.load_ledger"
+        " where file_path like '%01-01%' order by started_at",
+    )
+    assert by_load == [
+        {"file_path": "web/events-2024-01-01.ndjson", "rows_loaded": 3},
+        {"file_path": "web/events-2024-01-01.ndjson", "rows_loaded": 4},
+    ]
+    # Raw keeps both versions; each row points at the load that wrote it.
+    per_load = rows(
+        con,
+        "select l.rows_loaded, count(*) as n from raw.web_events as e"
+        " join ops.load_ledger as l on e._load_id = l.load_id"
+        " group by all order by all",
+    )
+    # Rows of loads with 3 rows: the first version and the .gz file.
+    assert per_load == [{"rows_loaded": 3, "n": 6}, {"rows_loaded": 4, "n": 4}]
+
+
+def test_ledger_row(con: duckdb.DuckDBPyConnection, landing: Path) -> None:
+    load_landing(con, landing, ["web"])
+
+    ledger = rows(con, "select * from ops.load_ledger order by file_path")
+    first = ledger[0]
+    data = (landing / "web" / "events-2024-01-01.ndjson").read_bytes()
+    assert first["source"] == "web"
+    assert first["entity"] == "events"
+    assert first["file_size_bytes"] == len(data)
+    assert len(first["file_sha256"]) == 64
+    assert first["rows_read"] == first["rows_loaded"] == 3
+    assert first["started_at"] <= first["finished_at"]
+    loaded = rows(
+        con,
+        "select distinct _load_id, _loaded_at from raw.web_events"
+        f" where _source_file = '{first['file_path']}'",
+    )
+    assert loaded == [{"_load_id": first["load_id"], "_loaded_at": first["started_at"]}]
+
+
+def test_bad_file_stops_the_load_and_leaves_nothing_partial(
+    con: duckdb.DuckDBPyConnection, landing: Path
+) -> None:
+    write(landing / "web" / "events-2024-01-03.ndjson.gz", b"not gzip")
+
+    with pytest.raises(LandingFileError) as raised:
+        load_landing(con, landing, ["web"])
+
+    assert str(raised.value).startswith(
+        "Cannot load landing file web/events-2024-01-03.ndjson.gz:"
+        " it is not a valid gzip file"
+    )
+    # The two good files before it are loaded and recorded; nothing else is.
+    files = rows(con, "select file_path from ops.load_ledger order by file_path")
+    assert [f["file_path"] for f in files] == [
+        "web/events-2024-01-01.ndjson",
+        "web/events-2024-01-02.ndjson.gz",
+    ]
+
+
+def test_failed_ledger_insert_rolls_back_the_rows(
+    con: duckdb.DuckDBPyConnection, landing: Path
+) -> None:
+    load_landing(con, landing, ["web"])
+    # Break the ledger so that recording the next file fails after its rows
+    # were inserted in the same transaction.
+    con.execute("alter table ops.load_ledger drop column finished_at")
+    write(landing / "web" / "events-2024-01-05.ndjson", segment_events("2024-01-05"))
+
+    with pytest.raises(duckdb.Error):
+        load_landing(con, landing, ["web"])
+
+    count = rows(con, "select count(*) as n from raw.web_events")
+    assert count == [{"n": 6}]
+
+
+def test_unmatched_files_are_reported(
+    con: duckdb.DuckDBPyConnection, landing: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="data_contracts"):
+        load_landing(con, landing, ["shop"])
+
+    assert "README.txt: it matches no landing file pattern" in caplog.text
+    assert "loaded 5 rows into raw.shop_orders" in caplog.text
+
+
+def test_unknown_source(con: duckdb.DuckDBPyConnection, landing: Path) -> None:
+    with pytest.raises(ValueError, match="unknown sources"):
+        load_landing(con, landing, ["crm"])
+
+
+def test_new_entity_column_widens_existing_table(
+    con: duckdb.DuckDBPyConnection, landing: Path
+) -> None:
+    con.execute("create schema raw")
+    con.execute("create table raw.support_tickets (id varchar)")
+
+    load_landing(con, landing, ["support"])
+
+    ticket = rows(con, "select id, satisfaction_rating from raw.support_tickets")
+    assert ticket == [{"id": "42", "satisfaction_rating": '{"score":"offered"}'}]
