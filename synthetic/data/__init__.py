@@ -1,0 +1,1 @@
+"""Name, place and product lists the generator samples from."""
