@@ -8,12 +8,11 @@ from orchestration.jobs import full_pipeline
 from orchestration.resources import LandingResource, warehouse_resource
 from orchestration.settings import Settings, load_settings
 from orchestration.transforms.assets import mart_models, staging_models
-from orchestration.transforms.project import dbt_resource, export_dbt_environment
+from orchestration.transforms.project import dbt_resource
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     """All assets and jobs, with resources pointing where the settings say."""
-    export_dbt_environment(settings)
     return dg.Definitions(
         assets=[*source_assets, staging_models, record_to_customer, mart_models],
         jobs=[full_pipeline],

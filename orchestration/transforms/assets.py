@@ -12,7 +12,11 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
-from orchestration.transforms.project import dbt_project, prepare_manifest
+from orchestration.transforms.project import (
+    dbt_project,
+    dbt_warehouse,
+    prepare_manifest,
+)
 
 prepare_manifest()
 
@@ -57,7 +61,8 @@ def build_with_row_counts(
     dbt may still hold it, which a single-writer DuckDB file refuses; so events are
     held until dbt exits and counted over one short connection afterwards.
     """
-    events = list(dbt.cli(["build"], context=context).stream())
+    with dbt_warehouse(warehouse.path):
+        events = list(dbt.cli(["build"], context=context).stream())
     with warehouse.connect() as con:
         for event in events:
             key = _materialized_key(context, event)

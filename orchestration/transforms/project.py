@@ -5,26 +5,38 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
-
-from orchestration.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "transforms"
 
+PROFILE_PATH_VARIABLE = "CDP_WAREHOUSE_PATH"
+
 dbt_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
 
 
-def export_dbt_environment(settings: Settings) -> None:
-    """Tell dbt's profile where the warehouse is.
+@contextmanager
+def dbt_warehouse(path: str) -> Iterator[None]:
+    """Point dbt's profile at `path` for the dbt commands run inside.
 
-    dbt reads its connection from `transforms/profiles.yml`, which takes the path
-    from CDP_WAREHOUSE_PATH; the settings may have come from YAML instead.
+    `transforms/profiles.yml` reads CDP_WAREHOUSE_PATH. The variable is set only
+    around the call and then restored, because the platform's settings read the
+    same name and a leftover value would override every later configuration.
     """
-    os.environ["CDP_WAREHOUSE_PATH"] = str(settings.warehouse_path)
+    previous = os.environ.get(PROFILE_PATH_VARIABLE)
+    os.environ[PROFILE_PATH_VARIABLE] = path
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(PROFILE_PATH_VARIABLE, None)
+        else:
+            os.environ[PROFILE_PATH_VARIABLE] = previous
 
 
 def prepare_manifest() -> None:
