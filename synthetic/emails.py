@@ -99,13 +99,31 @@ def assign_emails(
 def _make_unique(
     frame: pl.DataFrame, column: str, seen: pl.Series
 ) -> tuple[pl.DataFrame, pl.Series]:
+    """Suffix addresses whose mailbox is taken; `seen` holds mailbox keys."""
     value = pl.col(column)
-    clash = value.is_not_null() & (value.is_in(seen.implode()) | value.is_duplicated())
+    key = mailbox_key(value)
+    clash = value.is_not_null() & (key.is_in(seen.implode()) | key.is_duplicated())
     fixed = value.str.replace(
         "@", pl.lit(".") + pl.col("person_id").cast(pl.String) + "@", literal=True
     )
     frame = frame.with_columns(
         pl.when(clash).then(fixed).otherwise(value).alias(column)
     )
-    new = frame[column].drop_nulls()
+    new = frame.select(mailbox_key(pl.col(column)))[column].drop_nulls()
     return frame, pl.concat([seen, new])
+
+
+def mailbox_key(address: pl.Expr) -> pl.Expr:
+    """The mailbox an address delivers to: gmail ignores dots in the local part.
+
+    Without this, two people could get `jane.doe@gmail.com` and
+    `janedoe@gmail.com`, which are one real mailbox.
+    """
+    local = address.str.extract(r"^([^@]*)@", 1)
+    domain = address.str.extract(r"@(.*)$", 1)
+    is_gmail = domain.is_in(["gmail.com", "googlemail.com"])
+    return (
+        pl.when(is_gmail)
+        .then(local.str.replace_all(".", "", literal=True) + "@gmail.com")
+        .otherwise(address)
+    )

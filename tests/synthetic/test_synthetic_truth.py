@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 import pytest
 
+from synthetic.emails import mailbox_key
+
 PRE_CHURN = timedelta(days=90)
 PEOPLE = 2000  # as in conftest.py
 SEED = 11
@@ -229,3 +231,15 @@ def test_churn_signal_in_support_ratings(landing, people, person_of):
         rated[fading] += 1
         bad[fading] += score == "bad"
     assert bad[True] / rated[True] > 2 * bad[False] / rated[False]
+
+
+def test_no_two_people_share_a_private_mailbox(dataset):
+    people = pl.read_parquet(dataset / "truth" / "people.parquet")
+
+    mailboxes = people.select(
+        "person_id", key=mailbox_key(pl.col("email").str.to_lowercase())
+    )
+
+    # gmail ignores dots: jane.doe@ and janedoe@ are one mailbox, one person.
+    assert mailboxes["key"].null_count() == 0
+    assert mailboxes["key"].n_unique() == people.height
