@@ -8,6 +8,7 @@ over the file's bytes so quoted cells spanning lines are accounted for.
 import csv
 import logging
 from collections import Counter
+from collections.abc import Iterator
 
 import numpy as np
 import polars as pl
@@ -25,17 +26,52 @@ _QUOTE = ord('"')
 _CR = ord("\r")
 
 
+def csv_chunks(data: bytes, chunk_bytes: int) -> Iterator[tuple[bytes, int]]:
+    """Split a CSV into header-led pieces of about `chunk_bytes`, at record ends.
+
+    Yields each piece (the header, then whole records) and the number of lines
+    to add to `_source_line` of its rows. Records are split by the same quote
+    parity as `_record_lines`, so a quoted cell spanning lines stays whole.
+    """
+    body = data[len(_BOM) :] if data.startswith(_BOM) else data
+    if len(body) <= chunk_bytes:
+        yield data, 0
+        return
+    buf = np.frombuffer(body, dtype=np.uint8)
+    newlines = byte_positions(buf, _NEWLINE)
+    quotes = byte_positions(buf, _QUOTE)
+    ends = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
+    if len(ends) < 2:
+        yield data, 0
+        return
+    header_end = int(ends[0]) + 1
+    header_lines = int(np.searchsorted(newlines, header_end))
+    targets = np.arange(header_end + chunk_bytes, len(body), chunk_bytes)
+    cuts = np.unique(ends[np.minimum(np.searchsorted(ends, targets), len(ends) - 1)])
+    starts = [header_end, *(int(c) + 1 for c in cuts)]
+    stops = [*(int(c) + 1 for c in cuts), len(body)]
+    for start, stop in zip(starts, stops, strict=True):
+        if start < stop:
+            offset = int(np.searchsorted(newlines, start)) - header_lines
+            yield body[:header_end] + body[start:stop], offset
+
+
 def read_csv_records(
-    data: bytes, entity: Entity, source_file: str, extra: dict[str, str] | None = None
+    data: bytes,
+    entity: Entity,
+    source_file: str,
+    extra: dict[str, str] | None = None,
+    line_offset: int = 0,
 ) -> pl.DataFrame:
     """Read one CSV file into the entity's columns present in its header.
 
     Args:
         data: the file's bytes.
-        entity: the entity whose columns to keep; other columns are logged and
-            ignored.
+        entity: the entity whose columns to keep; other columns go to `_extra`
+            (a JSON object) when the entity keeps extras, else are logged.
         source_file: the value of `_source_file`, also used in error messages.
         extra: constant text columns to add (e.g. `list_status`).
+        line_offset: added to `_source_line`, for a piece from `csv_chunks`.
 
     Returns:
         One row per record with text columns, `_source_file` and `_source_line`.
@@ -58,22 +94,32 @@ def read_csv_records(
             f"its {frame.height} records do not match the {len(line_numbers)}"
             " record starts found by quote parity",
         )
+    vendor_names = dict(zip(names, frame.columns, strict=True))
     frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
     wanted = [c.name for c in entity.columns if c.name in names]
-    ignored = [n for n in names if n not in {c.name for c in entity.columns}]
-    if ignored:
+    unknown = [n for n in names if n not in {c.name for c in entity.columns}]
+    columns = [pl.col(name) for name in wanted]
+    if unknown and entity.keeps_extra:
+        # Schema drift is kept, not dropped: the vendor's own column names as
+        # the keys of one JSON object per row; the loader reports the drift.
+        columns.append(
+            pl.struct([pl.col(n).alias(vendor_names[n]) for n in unknown])
+            .struct.json_encode()
+            .alias("_extra")
+        )
+    elif unknown:
         logger.warning(
             "%s: ignoring columns %s; add them to data_contracts/entities.py to keep",
             source_file,
-            ignored,
+            unknown,
         )
     constants = [pl.lit(v, pl.String).alias(k) for k, v in (extra or {}).items()]
     return (
-        frame.select(wanted)
+        frame.select(columns)
         .with_columns(
             *constants,
             pl.lit(source_file, pl.String).alias("_source_file"),
-            pl.Series("_source_line", line_numbers, pl.Int64),
+            pl.Series("_source_line", line_numbers + line_offset, pl.Int64),
         )
         .filter(pl.Series(~is_blank))
     )

@@ -34,6 +34,12 @@ class Entity:
     keeps_extra: bool = False
     # Zendesk pages hold their records under this envelope key.
     record_key: str | None = None
+    # Files a writer keeps appending to (the collector's): read up to their
+    # last complete line, so a line being written is left for the next load.
+    appending_patterns: tuple[str, ...] = ()
+    # A DATE column filled from the `YYYY-MM-DD` in the file name: the daily
+    # partition a backfill or reload replaces.
+    partition_column: str | None = None
 
     @property
     def table(self) -> str:
@@ -123,6 +129,7 @@ ENTITIES: tuple[Entity, ...] = (
         patterns=("customers_export*.csv",),
         reader="shopify_csv",
         columns=_columns(SHOP_CUSTOMER_FIELDS),
+        keeps_extra=True,
     ),
     Entity(
         source="shop",
@@ -130,6 +137,7 @@ ENTITIES: tuple[Entity, ...] = (
         patterns=("orders_export_*.csv",),
         reader="shopify_csv",
         columns=_columns(SHOP_ORDER_FIELDS),
+        keeps_extra=True,
     ),
     Entity(
         source="support",
@@ -138,6 +146,7 @@ ENTITIES: tuple[Entity, ...] = (
         reader="zendesk_page",
         columns=_columns(SUPPORT_USER_FIELDS) + _columns("tags, user_fields", JSON),
         record_key="users",
+        keeps_extra=True,
     ),
     Entity(
         source="support",
@@ -147,6 +156,7 @@ ENTITIES: tuple[Entity, ...] = (
         columns=_columns(SUPPORT_TICKET_FIELDS)
         + _columns("via, tags, custom_fields, satisfaction_rating", JSON),
         record_key="tickets",
+        keeps_extra=True,
     ),
     Entity(
         source="email",
@@ -157,6 +167,7 @@ ENTITIES: tuple[Entity, ...] = (
             Column("list_status", VARCHAR, "list_status"),
             *_columns(EMAIL_AUDIENCE_FIELDS),
         ),
+        keeps_extra=True,
     ),
     Entity(
         source="email",
@@ -169,11 +180,17 @@ ENTITIES: tuple[Entity, ...] = (
     Entity(
         source="web",
         entity="events",
-        patterns=("events-????-??-??.ndjson", "events-????-??-??.ndjson.gz"),
+        patterns=(
+            "events-????-??-??.ndjson",
+            "events-????-??-??.ndjson.gz",
+            "collected-????-??-??.ndjson",
+        ),
         reader="segment_ndjson",
         columns=_columns(WEB_EVENT_FIELDS)
         + _columns("context, properties, traits, integrations", JSON),
         keeps_extra=True,
+        appending_patterns=("collected-????-??-??.ndjson",),
+        partition_column="received_date",
     ),
 )
 

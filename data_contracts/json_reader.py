@@ -15,6 +15,7 @@ import duckdb
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from data_contracts.byte_scan import byte_positions
 from data_contracts.entities import Entity
@@ -37,19 +38,70 @@ def read_ndjson(data: bytes, entity: Entity, source_file: str) -> pl.DataFrame:
 
 def read_json_array(data: bytes, entity: Entity, source_file: str) -> pl.DataFrame:
     """Read a JSON array of objects; `_source_line` is the position in it."""
-    document = _load_document(data, source_file)
-    if not isinstance(document, list):
-        raise LandingFileError(source_file, "it is not a JSON array")
-    return _records_frame(document, entity, source_file, "item")
+    text = _checked_text(data, source_file)
+    with _parser_database().cursor() as con:
+        kind = con.execute("select json_type(?::json)", [text]).fetchall()[0][0]
+        if kind != "ARRAY":
+            raise LandingFileError(source_file, "it is not a JSON array")
+        lines = _array_items(con, "?::json", text, source_file, "item")
+    return _extract(lines, entity, source_file, unit="item")
 
 
 def read_zendesk_page(data: bytes, entity: Entity, source_file: str) -> pl.DataFrame:
     """Read the records of one Zendesk incremental export page."""
-    document = _load_document(data, source_file)
+    text = _checked_text(data, source_file)
     key = entity.record_key
-    if not isinstance(document, dict) or not isinstance(document.get(key), list):
-        raise LandingFileError(source_file, f'it has no "{key}" list')
-    return _records_frame(document[key], entity, source_file, f'item of "{key}"')
+    path = _sql_text(f"$.{key}")
+    with _parser_database().cursor() as con:
+        kind = con.execute(f"select json_type(?::json, {path})", [text]).fetchall()
+        if kind[0][0] != "ARRAY":
+            raise LandingFileError(source_file, f'it has no "{key}" list')
+        lines = _array_items(
+            con, f"json_extract(?::json, {path})", text, source_file, f'item of "{key}"'
+        )
+    return _extract(lines, entity, source_file, unit=f'item of "{key}"')
+
+
+def _checked_text(data: bytes, source_file: str) -> str:
+    """The document's text once it is known to be valid JSON.
+
+    DuckDB parses the document and splits its records; Python's parser runs
+    only on a broken document, to say where it breaks.
+    """
+    text = _decode(data, source_file)
+    if not text.strip():
+        raise LandingFileError(source_file, "the file is empty")
+    with _parser_database().cursor() as con:
+        valid = con.execute("select json_valid(?)", [text]).fetchall()[0][0]
+    if not valid:
+        _load_document(data, source_file)
+        raise LandingFileError(source_file, "it is not valid JSON")
+    return text
+
+
+def _array_items(
+    con: duckdb.DuckDBPyConnection,
+    array_sql: str,
+    text: str,
+    source_file: str,
+    unit: str,
+) -> pa.Table:
+    """One row per array item: its JSON text and 1-based position."""
+    items = con.sql(
+        "select unnest(items)::varchar as line,"
+        " unnest(range(1, len(items) + 1)) as _source_line"
+        f" from (select json_transform({array_sql}, '[\"JSON\"]') as items)"
+        " order by _source_line",
+        params=[text],
+    ).to_arrow_table()
+    lines = pl.from_arrow(items)
+    not_object = lines.filter(~pl.col("line").str.starts_with("{"))
+    if not_object.height:
+        position = not_object["_source_line"][0]
+        raise LandingFileError(source_file, f"{unit} {position} is not an object")
+    return lines.with_columns(
+        pl.col("_source_line").cast(pl.Int64), pl.lit(True).alias("_keep")
+    ).to_arrow()
 
 
 def _gunzip(data: bytes, source_file: str) -> bytes:
@@ -82,37 +134,6 @@ def _load_document(data: bytes, source_file: str) -> object:
         raise LandingFileError(source_file, f"it is not valid JSON ({error})") from None
 
 
-def _records_frame(
-    records: list, entity: Entity, source_file: str, unit: str
-) -> pl.DataFrame:
-    """Frame of an already parsed list: each record back to one JSON text.
-
-    Pages and webhook bodies are small, so the per-record dump costs little and
-    keeps one extraction path for every JSON format.
-    """
-    for position, record in enumerate(records, start=1):
-        if not isinstance(record, dict):
-            raise LandingFileError(source_file, f"{unit} {position} is not an object")
-    if not entity.keeps_extra:
-        _log_ignored_keys(records, entity, source_file)
-    texts = [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in records]
-    lines = pa.table(
-        {
-            "line": pa.array(texts, pa.large_string()),
-            "_source_line": pa.array(np.arange(1, len(texts) + 1), pa.int64()),
-            "_keep": pa.array(np.ones(len(texts), dtype=bool)),
-        }
-    )
-    return _extract(lines, entity, source_file, unit=unit)
-
-
-def _log_ignored_keys(records: list[dict], entity: Entity, source_file: str) -> None:
-    known = {c.field for c in entity.columns}
-    ignored = sorted(set().union(*(r.keys() for r in records)) - known)
-    if ignored:
-        logger.info("%s: ignoring fields %s", source_file, ignored)
-
-
 def _split_lines(data: bytes, source_file: str) -> pa.Table:
     """One row per line with its 1-based number, built over the file's buffer.
 
@@ -137,44 +158,51 @@ def _split_lines(data: bytes, source_file: str) -> pa.Table:
         raise
     if not keep.any():
         return pa.table({"line": pa.array([], pa.large_string())})
-    _check_objects(data, buf, starts, ends, keep, source_file)
+    not_objects = _non_object_lines(data, buf, starts, ends, keep)
+    keep[not_objects] = False
     return pa.table(
         {
             "line": lines,
             "_source_line": pa.array(np.arange(1, len(starts) + 1), pa.int64()),
             "_keep": pa.array(keep),
+            "_not_object": pa.array(_flags(len(starts), not_objects)),
         }
     )
 
 
-def _check_objects(
+def _flags(size: int, indexes: np.ndarray) -> np.ndarray:
+    flags = np.zeros(size, dtype=bool)
+    flags[indexes] = True
+    return flags
+
+
+def _non_object_lines(
     data: bytes,
     buf: np.ndarray,
     starts: np.ndarray,
     ends: np.ndarray,
     keep: np.ndarray,
-    source_file: str,
-) -> None:
-    """Raise for the first line that is not a JSON object.
+) -> np.ndarray:
+    """Indexes of kept lines that are not JSON objects.
 
-    DuckDB reads arrays and scalars as objects without fields, so this check
-    must come first; it looks at first bytes only, the rare line with leading
+    DuckDB reads arrays and scalars as objects without fields, so they must be
+    found first; this looks at first bytes only, the rare line with leading
     white space gets a closer look.
     """
     first = buf[np.minimum(starts, len(buf) - 1)]
-    for index in np.flatnonzero(keep & (first != ord("{"))):
-        line = data[starts[index] : ends[index]]
-        if not line.lstrip(b" \t").startswith(b"{"):
-            raise LandingFileError(
-                source_file, f"line {index + 1} is not a JSON object"
-            )
+    found = [
+        index
+        for index in np.flatnonzero(keep & (first != ord("{")))
+        if not data[starts[index] : ends[index]].lstrip(b" \t").startswith(b"{")
+    ]
+    return np.array(found, dtype=np.int64)
 
 
 def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _extraction_sql(entity: Entity) -> str:
+def _extraction_sql(entity: Entity, condition: str) -> str:
     spec = {c.field: c.type for c in entity.columns}
     selects = [
         f"struct_extract(r, {_sql_text(c.field)}) as {c.name}" for c in entity.columns
@@ -196,32 +224,55 @@ def _extraction_sql(entity: Entity) -> str:
             select from_json(line, {_sql_text(json.dumps(spec))}) as r, line,
                 _source_line
             from lines
-            where _keep
+            where {condition}
         )
     """
+
+
+_BAD_LINES_SQL = """
+    select
+        _source_line,
+        rtrim(line, chr(13) || chr(10)) as _raw_line,
+        case when {not_object} then 'line is not a JSON object'
+            else 'line is not valid JSON' end as _parse_error
+    from lines
+    where {condition}
+"""
 
 
 def _extract(
     lines: pa.Table, entity: Entity, source_file: str, unit: str
 ) -> pl.DataFrame:
+    """Extract the entity's fields; NDJSON lines that do not parse become rows
+    with `_raw_line` and `_parse_error` (the loader quarantines them)."""
+    not_object = "_not_object" if "_not_object" in lines.column_names else "false"
     # A private in-memory database: reading must not touch the warehouse. It is
     # opened once per process; a new database per file cost more than parsing
     # the daily files.
     with _parser_database().cursor() as con:
         con.register("lines", lines)
+        bad_condition = f"{not_object}"
         try:
-            result = con.sql(_extraction_sql(entity)).to_arrow_table()
+            result = con.sql(_extraction_sql(entity, "_keep")).to_arrow_table()
         except duckdb.Error as error:
-            bad = _first_invalid(con)
-            if bad is None:
+            if unit != "line":
                 message = str(error).splitlines()[0]
                 raise LandingFileError(
                     source_file, f"DuckDB could not read it ({message})"
                 ) from None
-            raise LandingFileError(
-                source_file, f"{unit} {bad} is not valid JSON"
-            ) from None
-    frame = pl.from_arrow(result)
+            # Only files with a broken line pay for this second, checked pass.
+            result = con.sql(
+                _extraction_sql(entity, "_keep and json_valid(line)")
+            ).to_arrow_table()
+            bad_condition = f"{not_object} or (_keep and not json_valid(line))"
+        frame = pl.from_arrow(result)
+        if bad_condition != "false" and (
+            bad_condition != "_not_object" or pc.any(lines["_not_object"]).as_py()
+        ):
+            bad = con.sql(
+                _BAD_LINES_SQL.format(not_object=not_object, condition=bad_condition)
+            ).pl()
+            frame = pl.concat([frame, bad], how="diagonal").sort("_source_line")
     # DuckDB keeps insertion order here; sorting only guards against a change.
     if not frame["_source_line"].is_sorted():
         frame = frame.sort("_source_line")
@@ -231,10 +282,3 @@ def _extract(
 @functools.cache
 def _parser_database() -> duckdb.DuckDBPyConnection:
     return duckdb.connect()
-
-
-def _first_invalid(con: duckdb.DuckDBPyConnection) -> int | None:
-    rows = con.sql(
-        "select min(_source_line) from lines where _keep and not json_valid(line)"
-    ).fetchall()
-    return rows[0][0]

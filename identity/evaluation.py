@@ -55,3 +55,163 @@ def pairwise_scores(assignment: pl.DataFrame, truth: pl.DataFrame) -> PairwiseSc
         true_pairs=pairs("person_id"),
         correct_pairs=pairs("customer_id", "person_id"),
     )
+
+
+@dataclass(frozen=True)
+class BCubedScores:
+    """Cluster-level precision and recall averaged over records."""
+
+    records: int
+    precision: float
+    recall: float
+
+    @property
+    def f1(self) -> float:
+        total = self.precision + self.recall
+        return 2 * self.precision * self.recall / total if total else 0.0
+
+
+def bcubed_scores(assignment: pl.DataFrame, truth: pl.DataFrame) -> BCubedScores:
+    """B-cubed precision and recall of a clustering against the truth.
+
+    For each record, precision is the share of its customer's records that are
+    truly its person's, recall the share of its person's records inside its
+    customer; both are averaged over the records present in both frames.
+    """
+    joined = assignment.join(truth, on=["source", "source_record_id"], how="inner")
+    if joined.is_empty():
+        return BCubedScores(records=0, precision=1.0, recall=1.0)
+    scored = joined.with_columns(
+        both=pl.len().over("customer_id", "person_id"),
+        predicted=pl.len().over("customer_id"),
+        true=pl.len().over("person_id"),
+    )
+    return BCubedScores(
+        records=joined.height,
+        precision=float((scored["both"] / scored["predicted"]).mean()),
+        recall=float((scored["both"] / scored["true"]).mean()),
+    )
+
+
+def pairwise_by_source_pair(
+    assignment: pl.DataFrame, truth: pl.DataFrame
+) -> pl.DataFrame:
+    """Pairwise precision, recall and F1 for each pair of sources.
+
+    Returns:
+        One row per source pair (`source_l` <= `source_r`) with the counts of
+        predicted, true and correct pairs and the three scores.
+    """
+    joined = assignment.join(truth, on=["source", "source_record_id"], how="inner")
+    sources = sorted(joined["source"].unique().to_list())
+
+    def pair_counts(*keys: str) -> pl.DataFrame:
+        counts = joined.group_by(*keys, "source").len()
+        left = counts.rename({"source": "source_l", "len": "n_l"})
+        right = counts.rename({"source": "source_r", "len": "n_r"})
+        crossed = left.join(right, on=list(keys)).filter(
+            pl.col("source_l") <= pl.col("source_r")
+        )
+        pairs = (
+            pl.when(pl.col("source_l") == pl.col("source_r"))
+            .then(pl.col("n_l") * (pl.col("n_l") - 1) // 2)
+            .otherwise(pl.col("n_l") * pl.col("n_r"))
+        )
+        return crossed.group_by("source_l", "source_r").agg(
+            pairs.cast(pl.Int64).sum().alias("pairs")
+        )
+
+    grid = pl.DataFrame(
+        [(a, b) for a in sources for b in sources if a <= b],
+        schema=["source_l", "source_r"],
+        orient="row",
+    )
+    keys = ["source_l", "source_r"]
+    table = (
+        grid.join(
+            pair_counts("customer_id").rename({"pairs": "predicted"}),
+            on=keys,
+            how="left",
+        )
+        .join(pair_counts("person_id").rename({"pairs": "true"}), on=keys, how="left")
+        .join(
+            pair_counts("customer_id", "person_id").rename({"pairs": "correct"}),
+            on=keys,
+            how="left",
+        )
+        .fill_null(0)
+    )
+    precision = (
+        pl.when(pl.col("predicted") > 0)
+        .then(pl.col("correct") / pl.col("predicted"))
+        .otherwise(1.0)
+    )
+    recall = (
+        pl.when(pl.col("true") > 0)
+        .then(pl.col("correct") / pl.col("true"))
+        .otherwise(1.0)
+    )
+    return (
+        table.with_columns(precision=precision, recall=recall)
+        .with_columns(
+            f1=pl.when(pl.col("precision") + pl.col("recall") > 0)
+            .then(
+                2
+                * pl.col("precision")
+                * pl.col("recall")
+                / (pl.col("precision") + pl.col("recall"))
+            )
+            .otherwise(0.0)
+        )
+        .sort(keys)
+    )
+
+
+def records_with_evidence(records: pl.DataFrame) -> pl.DataFrame:
+    """Keys of records carrying any field or key that identity can link on.
+
+    Anonymous web browsers that never identified themselves carry none: no
+    resolver can place them, so scores over the remaining records show what
+    the linking itself achieves.
+    """
+    fields = [
+        name
+        for name in (
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "street",
+            "postcode",
+            "birth_date",
+            "shop_customer_id",
+            "support_user_id",
+        )
+        if name in records.columns
+    ]
+    return records.filter(
+        pl.any_horizontal(pl.col(name).is_not_null() for name in fields)
+    ).select("source", "source_record_id")
+
+
+def assignment_agreement(first: pl.DataFrame, second: pl.DataFrame) -> float:
+    """Share of records placed with exactly the same co-members in both.
+
+    Ids may differ between the two (`record_key`, `customer_id` each); a
+    record agrees when its customer in `first` and in `second` hold the same
+    records.
+    """
+    joined = first.select("record_key", id_a="customer_id").join(
+        second.select("record_key", id_b="customer_id"), on="record_key"
+    )
+    if joined.is_empty():
+        return 1.0
+    counted = joined.with_columns(
+        both=pl.len().over("id_a", "id_b"),
+        size_a=pl.len().over("id_a"),
+        size_b=pl.len().over("id_b"),
+    )
+    agree = (counted["both"] == counted["size_a"]) & (
+        counted["both"] == counted["size_b"]
+    )
+    return float(agree.mean())

@@ -12,7 +12,10 @@ from pathlib import Path
 
 import click
 
+from api.command import collector
+from orchestration.identity.cli import identity_cli
 from orchestration.settings import ConfigError, Settings, load_settings
+from orchestration.transforms.cli import docs
 
 logger = logging.getLogger("cdp")
 
@@ -133,14 +136,26 @@ def _print_summary(settings: Settings) -> None:
         files = result.files_loaded[source]
         click.echo(f"  {source:<8} {rows:>10,} rows from {files:,} files")
     click.echo(f"Rows quarantined:      {result.rows_quarantined:>10,}")
+    click.echo(f"Duplicates skipped:    {result.duplicates_skipped:>10,}")
+    if result.files_rejected:
+        click.echo(
+            f"Files rejected:        {result.files_rejected:>10,}  "
+            "(see ops.load_ledger.reason)"
+        )
     click.echo(f"Source records:        {result.source_records:>10,}")
     click.echo(f"Unified customers:     {result.customers:>10,}")
     _print_identity_accuracy(settings)
     click.echo(f"Warehouse:             {result.warehouse_path}")
     click.echo("")
     click.echo("Next:")
-    click.echo("  .venv/bin/cdp ui        # Dagster UI on http://localhost:3000")
-    click.echo("  .venv/bin/cdp summary   # these counts again")
+    click.echo("  .venv/bin/cdp ui                 # Dagster UI: http://localhost:3000")
+    click.echo("  .venv/bin/cdp docs               # dbt docs: http://localhost:8080")
+    click.echo(
+        "  .venv/bin/cdp collector          # event collector, API docs: "
+        "http://localhost:8088/docs"
+    )
+    click.echo("  .venv/bin/cdp identity evaluate  # identity accuracy in detail")
+    click.echo("  .venv/bin/cdp summary            # these counts again")
 
 
 def _print_identity_accuracy(settings: Settings) -> None:
@@ -180,3 +195,8 @@ def _reset_data(settings: Settings) -> None:
             shutil.rmtree(folder)
     for path in (settings.warehouse_path, Path(f"{settings.warehouse_path}.wal")):
         path.unlink(missing_ok=True)
+
+
+main.add_command(docs)
+main.add_command(collector)
+main.add_command(identity_cli)

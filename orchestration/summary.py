@@ -16,6 +16,8 @@ class RunSummary:
     rows_loaded: dict[str, int] = field(default_factory=dict)
     files_loaded: dict[str, int] = field(default_factory=dict)
     rows_quarantined: int = 0
+    duplicates_skipped: int = 0
+    files_rejected: int = 0
     source_records: int = 0
     customers: int = 0
 
@@ -25,12 +27,15 @@ def summarize(warehouse_path: Path) -> RunSummary:
     summary = RunSummary(warehouse_path=warehouse_path)
     with connect(warehouse_path, read_only=True) as con:
         if table_exists(con, "ops", "load_ledger"):
-            for source, files, rows in con.execute(
-                "select source, count(*), sum(rows_loaded) from ops.load_ledger "
-                "group by source order by source"
+            for source, files, rows, duplicates, rejected in con.execute(
+                "select source, count(*), sum(rows_loaded), sum(duplicates_skipped), "
+                "count(*) filter (where status = 'rejected') "
+                "from ops.load_ledger group by source order by source"
             ).fetchall():
                 summary.files_loaded[source] = files
                 summary.rows_loaded[source] = int(rows or 0)
+                summary.duplicates_skipped += int(duplicates or 0)
+                summary.files_rejected += rejected
         summary.rows_quarantined = _quarantined_rows(con)
         summary.source_records = _count(con, "staging", "int_identity_records")
         summary.customers = _count(con, "marts", "dim_customers")

@@ -1,12 +1,20 @@
-"""One asset per source: its landing files loaded into `raw.<source>_<entity>`."""
+"""One asset per source: its landing files loaded into `raw.<source>_<entity>`.
+
+Every raw table carries a blocking `contract` asset check: a rejected file, a
+file that does not reconcile, or one whose quarantined share exceeds its
+contract's `max_bad_row_share` fails the check, and Dagster then skips the
+assets downstream of that table in the same run.
+"""
 
 import time
 from collections import defaultdict
 
 import dagster as dg
 
+from data_contracts.contract import load_contract
 from data_contracts.entities import ENTITIES
 from data_contracts.loader import load_landing
+from data_contracts.verdict import judge
 from orchestration.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
 
 SOURCE_DESCRIPTIONS = {
@@ -39,6 +47,17 @@ def build_source_asset(source: str, tables: list[str]) -> dg.AssetsDefinition:
             )
             for table in tables
         ],
+        check_specs=[
+            dg.AssetCheckSpec(
+                "contract",
+                asset=["raw", table],
+                blocking=True,
+                description="New files met the data contract: none rejected,"
+                " rows_read = loaded + quarantined + duplicates for each, and"
+                " quarantined rows within the contract's max_bad_row_share.",
+            )
+            for table in tables
+        ],
         pool=WAREHOUSE_POOL,
         description=f"Load new {source} landing files into raw tables.",
     )
@@ -57,23 +76,47 @@ def build_source_asset(source: str, tables: list[str]) -> dg.AssetsDefinition:
 
         for table in tables:
             table_loads = [load for load in loads if f"{source}_{load.entity}" == table]
-            new_loads = [load for load in table_loads if not load.skipped]
-            rows = sum(load.rows_loaded for load in new_loads)
+            contract = load_contract(table)
+            verdict = judge(table_loads, contract.max_bad_row_share)
             context.log.info(
-                "raw.%s: %d new files, %d rows loaded, %d files already loaded",
+                "raw.%s: %d new files, %d rows read, %d loaded, %d quarantined,"
+                " %d duplicates skipped, %d files already loaded",
                 table,
-                len(new_loads),
-                rows,
-                len(table_loads) - len(new_loads),
+                verdict.files,
+                verdict.rows_read,
+                verdict.rows_loaded,
+                verdict.rows_quarantined,
+                verdict.duplicates_skipped,
+                len(table_loads) - verdict.files,
             )
+            counts = {
+                "files_loaded": verdict.files,
+                "files_skipped": len(table_loads) - verdict.files,
+                "rows_read": verdict.rows_read,
+                "rows_loaded": verdict.rows_loaded,
+                "rows_quarantined": verdict.rows_quarantined,
+                "duplicates_skipped": verdict.duplicates_skipped,
+                "rows_with_warnings": verdict.rows_warned,
+            }
             yield dg.MaterializeResult(
                 asset_key=["raw", table],
                 metadata={
                     "dagster/row_count": totals[table],
-                    "files_loaded": len(new_loads),
-                    "files_skipped": len(table_loads) - len(new_loads),
-                    "rows_loaded": rows,
+                    **counts,
                     "duration_s": round(time.perf_counter() - started, 2),
+                },
+            )
+            yield dg.AssetCheckResult(
+                asset_key=["raw", table],
+                check_name="contract",
+                passed=verdict.passed,
+                severity=dg.AssetCheckSeverity.ERROR,
+                description="; ".join(verdict.problems) or None,
+                metadata={
+                    **counts,
+                    "reconciles": verdict.reconciles,
+                    "max_bad_row_share": contract.max_bad_row_share,
+                    "schema_drift": ", ".join(verdict.drift_columns) or "none",
                 },
             )
 

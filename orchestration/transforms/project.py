@@ -11,9 +11,9 @@ from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
-logger = logging.getLogger(__name__)
+from orchestration.transforms.paths import PROJECT_DIR
 
-PROJECT_DIR = Path(__file__).resolve().parents[2] / "transforms"
+logger = logging.getLogger(__name__)
 
 PROFILE_PATH_VARIABLE = "CDP_WAREHOUSE_PATH"
 

@@ -241,10 +241,12 @@ def sendgrid_events() -> bytes:
 def segment_events(day: str = "2024-01-01") -> bytes:
     """Identify, track and page calls; one blank line; one unknown key."""
     common = {"receivedAt": f"{day}T10:00:01.500Z", "sentAt": f"{day}T10:00:01Z"}
+    # Message ids are unique per day, so that days do not deduplicate each other.
+    suffix = "" if day == "2024-01-01" else f"@{day}"
     events = [
         {
             "type": "identify",
-            "messageId": "m-1",
+            "messageId": f"m-1{suffix}",
             "anonymousId": "a-1",
             "userId": "7210448301122",
             "traits": {"email": "ann@example.com", "firstName": "Ann"},
@@ -255,7 +257,7 @@ def segment_events(day: str = "2024-01-01") -> bytes:
         },
         {
             "type": "track",
-            "messageId": "m-2",
+            "messageId": f"m-2{suffix}",
             "anonymousId": "a-1",
             "event": "Order Completed",
             "properties": {"revenue": 57.0, "currency": "EUR"},
@@ -265,7 +267,7 @@ def segment_events(day: str = "2024-01-01") -> bytes:
         },
         {
             "type": "page",
-            "messageId": "m-3",
+            "messageId": f"m-3{suffix}",
             "anonymousId": "a-2",
             "userId": None,
             "name": "Home",

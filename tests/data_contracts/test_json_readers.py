@@ -122,10 +122,6 @@ USERS = "support/users-0001.json"
 @pytest.mark.parametrize(
     ("data", "entity", "name", "problem"),
     [
-        # A truncated object on line 2.
-        (b'{"a":1}\n{"a":\n', "web_events", NDJSON, "line 2 is not valid JSON"),
-        # Valid JSON that is not an object.
-        (b'{"a":1}\n[1,2]\n', "web_events", NDJSON, "line 2 is not a JSON object"),
         # Blank lines only.
         (b"\n\r\n", "web_events", NDJSON, "the file is empty"),
         (b"", "web_events", NDJSON, "the file is empty"),
@@ -165,3 +161,21 @@ def test_ndjson_line_with_leading_space_is_an_object() -> None:
     frame = read_landing_file(data, ENTITY["web_events"], NDJSON)
 
     assert frame["message_id"].to_list() == ["m-1", "m-2"]
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        # A truncated object on line 2.
+        (b'{"type":"page"}\n{"a":\n{"type":"track"}\n', "line is not valid JSON"),
+        # Valid JSON that is not an object.
+        (b'{"type":"page"}\n[1,2]\n{"type":"track"}\n', "line is not a JSON object"),
+    ],
+)
+def test_broken_ndjson_line_is_a_row_with_its_error(data: bytes, problem: str) -> None:
+    frame = read_landing_file(data, ENTITY["web_events"], NDJSON)
+
+    assert frame["type"].to_list() == ["page", None, "track"]
+    assert frame["_source_line"].to_list() == [1, 2, 3]
+    assert frame["_parse_error"].to_list() == [None, problem, None]
+    assert frame["_raw_line"].to_list()[1] == data.split(b"\n")[1].decode()

@@ -5,7 +5,6 @@ import duckdb
 import pytest
 
 from data_contracts.entities import ENTITIES
-from data_contracts.errors import LandingFileError
 from data_contracts.loader import load_landing, load_source
 from tests.data_contracts.conftest import rows, segment_events, write
 
@@ -73,6 +72,7 @@ def test_raw_columns_and_types(con: duckdb.DuckDBPyConnection, landing: Path) ->
             (name, "JSON")
             for name in ["context", "properties", "traits", "integrations", "_extra"]
         ],
+        ("received_date", "DATE"),
         ("_source_file", "VARCHAR"),
         ("_source_line", "BIGINT"),
         ("_load_id", "VARCHAR"),
@@ -122,37 +122,36 @@ def test_second_load_adds_nothing(
     assert total == [{"n": 6}]
 
 
-def test_changed_file_loads_again(
+def test_changed_file_loads_again_and_deduplicates_events(
     con: duckdb.DuckDBPyConnection, landing: Path
 ) -> None:
     load_landing(con, landing, ["web"])
     path = landing / "web" / "events-2024-01-01.ndjson"
-    path.write_bytes(path.read_bytes() + b'{"messageId":"m-4","type":"track"}\n')
+    path.write_bytes(
+        path.read_bytes()
+        + b'{"messageId":"m-4","type":"track","receivedAt":"2024-01-01T11:00:00Z"}\n'
+    )
 
     loads = load_landing(con, landing, ["web"])
 
-    assert [(x.file_path, x.skipped, x.rows_loaded) for x in loads] == [
-        ("web/events-2024-01-01.ndjson", False, 4),
-        ("web/events-2024-01-02.ndjson.gz", True, 0),
+    assert [(x.file_path, x.status, x.rows_loaded) for x in loads] == [
+        ("web/events-2024-01-01.ndjson", "loaded", 1),
+        ("web/events-2024-01-02.ndjson.gz", "skipped", 0),
     ]
     by_load = rows(
         con,
-        "select file_path, rows_loaded from ops.load_ledger"
+        "select rows_read, rows_loaded, duplicates_skipped from ops.load_ledger"
         " where file_path like '%01-01%' order by started_at",
     )
+    # The second version's three known messageIds are skipped, not loaded twice.
     assert by_load == [
-        {"file_path": "web/events-2024-01-01.ndjson", "rows_loaded": 3},
-        {"file_path": "web/events-2024-01-01.ndjson", "rows_loaded": 4},
+        {"rows_read": 3, "rows_loaded": 3, "duplicates_skipped": 0},
+        {"rows_read": 4, "rows_loaded": 1, "duplicates_skipped": 3},
     ]
-    # Raw keeps both versions; each row points at the load that wrote it.
-    per_load = rows(
-        con,
-        "select l.rows_loaded, count(*) as n from raw.web_events as e"
-        " join ops.load_ledger as l on e._load_id = l.load_id"
-        " group by all order by all",
+    ids = rows(
+        con, "select count(distinct message_id) as n, count(*) as m from raw.web_events"
     )
-    # Rows of loads with 3 rows: the first version and the .gz file.
-    assert per_load == [{"rows_loaded": 3, "n": 6}, {"rows_loaded": 4, "n": 4}]
+    assert ids == [{"n": 7, "m": 7}]
 
 
 def test_ledger_row(con: duckdb.DuckDBPyConnection, landing: Path) -> None:
@@ -175,24 +174,29 @@ def test_ledger_row(con: duckdb.DuckDBPyConnection, landing: Path) -> None:
     assert loaded == [{"_load_id": first["load_id"], "_loaded_at": first["started_at"]}]
 
 
-def test_bad_file_stops_the_load_and_leaves_nothing_partial(
+def test_unreadable_file_is_rejected_and_the_others_load(
     con: duckdb.DuckDBPyConnection, landing: Path
 ) -> None:
     write(landing / "web" / "events-2024-01-03.ndjson.gz", b"not gzip")
 
-    with pytest.raises(LandingFileError) as raised:
-        load_landing(con, landing, ["web"])
+    loads = load_landing(con, landing, ["web"])
 
-    assert str(raised.value).startswith(
-        "Cannot load landing file web/events-2024-01-03.ndjson.gz:"
-        " it is not a valid gzip file"
-    )
-    # The two good files before it are loaded and recorded; nothing else is.
-    files = rows(con, "select file_path from ops.load_ledger order by file_path")
-    assert [f["file_path"] for f in files] == [
-        "web/events-2024-01-01.ndjson",
-        "web/events-2024-01-02.ndjson.gz",
+    assert [(x.file_path, x.status) for x in loads] == [
+        ("web/events-2024-01-01.ndjson", "loaded"),
+        ("web/events-2024-01-02.ndjson.gz", "loaded"),
+        ("web/events-2024-01-03.ndjson.gz", "rejected"),
     ]
+    ledger = rows(
+        con,
+        "select status, reason, rows_read from ops.load_ledger"
+        " where file_path = 'web/events-2024-01-03.ndjson.gz'",
+    )
+    assert ledger[0]["status"] == "rejected"
+    assert ledger[0]["reason"].startswith("it is not a valid gzip file")
+    assert ledger[0]["rows_read"] == 0
+    # An unchanged bad file is not tried again on the next run.
+    again = load_landing(con, landing, ["web"])
+    assert [x.status for x in again] == ["skipped"] * 3
 
 
 def test_failed_ledger_insert_rolls_back_the_rows(
@@ -201,7 +205,10 @@ def test_failed_ledger_insert_rolls_back_the_rows(
     load_landing(con, landing, ["web"])
     # Break the ledger so that recording the next file fails after its rows
     # were inserted in the same transaction.
-    con.execute("alter table ops.load_ledger drop column finished_at")
+    con.execute(
+        "create or replace table ops.load_ledger as"
+        " select * replace (null::integer as status) from ops.load_ledger"
+    )
     write(landing / "web" / "events-2024-01-05.ndjson", segment_events("2024-01-05"))
 
     with pytest.raises(duckdb.Error):

@@ -304,6 +304,11 @@ canonicalised as (
         source || ':' || source_record_id as record_key,
         {{ canonical_text('first_name') }} as first_name,
         {{ canonical_text('last_name') }} as last_name,
+        {# The same names with their accents, for display and explanations. #}
+        nullif(regexp_replace(lower(trim(first_name)), '\s+', ' ', 'g'), '')
+            as first_name_accented,
+        nullif(regexp_replace(lower(trim(last_name)), '\s+', ' ', 'g'), '')
+            as last_name_accented,
         {{ canonical_email('email') }} as email,
         {{ canonical_phone('phone', 'calling_code', 'trunk_prefix') }}
             as phone,
@@ -345,6 +350,10 @@ keyed as (
         record_key,
         first_name,
         last_name,
+        case when first_name is not null then first_name_accented end
+            as first_name_accented,
+        case when last_name is not null then last_name_accented end
+            as last_name_accented,
         email,
         case
             when email is not null then {{ email_match_key('email') }}

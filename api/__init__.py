@@ -1,0 +1,1 @@
+"""HTTP services: the event collector (and later the profile API)."""

@@ -1,0 +1,332 @@
+"""The Splink model: its settings, unsupervised training, saving and scoring.
+
+Every linker is built by `build_linker`, the one place that picks the
+backend: DuckDB here, and a Spark `DatabaseAPI` can be handed in instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.internals.database_api import DatabaseAPI
+
+from identity.config import IdentityConfig
+
+logger = logging.getLogger(__name__)
+
+# Columns Splink sees; the source keys stay out of the model because the
+# deterministic step already links on them.
+MODEL_COLUMNS = (
+    "record_key",
+    "given_name",
+    "last_name",
+    "email",
+    "email_match_key",
+    "phone_key",
+    "birth_date",
+    "street",
+    "house_number",
+    "postcode",
+    "city",
+)
+# Candidate pairs: each rule needs two records to share a specific value, so
+# the comparison count grows with the records, not with their square.
+PREDICT_RULES = (
+    block_on("email_match_key"),
+    block_on("phone_key"),
+    # Names alone are not selective enough: with a few thousand common
+    # name pairs a name block grows with the square of the records. A name
+    # match alone never reaches the threshold anyway, so it must share a
+    # postcode here or a contact or birth date in another rule.
+    block_on("given_name", "last_name", "postcode"),
+    block_on("last_name", "birth_date"),
+    block_on("given_name", "birth_date"),
+    block_on("postcode", "house_number", "last_name"),
+)
+# EM needs rules under which both matches and non-matches occur, and it
+# estimates the comparisons not in the rule, so together they cover all.
+TRAINING_RULES = (
+    block_on("email_match_key"),
+    block_on("given_name", "last_name"),
+    block_on("postcode", "house_number"),
+)
+EM_MAX_PAIRS = 1e6
+# Term frequencies are frozen with the model: a full and an incremental run
+# then weigh a name alike, whatever else arrived in between.
+TF_COLUMNS = ("given_name", "last_name")
+
+
+@dataclass
+class TrainingReport:
+    """What training did and where its charts went."""
+
+    seconds: float
+    records: int
+    charts: list[Path]
+
+
+# Zendesk-style single name fields are sometimes written "Last First". A swap
+# is rare among matches and rarer among non-matches; EM seldom sees enough
+# swaps to estimate it, so its weight is fixed (about 6 bits per name).
+SWAP_M, SWAP_U = 0.02, 0.0003
+
+
+def _name_comparison(column: str, other: str) -> cl.CustomComparison:
+    """Name levels: exact (term-frequency adjusted), swapped, similar, else."""
+    return cl.CustomComparison(
+        comparison_levels=[
+            cll.NullLevel(column),
+            cll.ExactMatchLevel(column, term_frequency_adjustments=True),
+            cll.ColumnsReversedLevel(column, other, symmetrical=True).configure(
+                m_probability=SWAP_M,
+                u_probability=SWAP_U,
+                fix_m_probability=True,
+                fix_u_probability=True,
+                label_for_charts="First and last name swapped",
+            ),
+            cll.JaroWinklerLevel(column, 0.92),
+            cll.JaroWinklerLevel(column, 0.88),
+            cll.JaroWinklerLevel(column, 0.7),
+            cll.ElseLevel(),
+        ],
+        output_column_name=column,
+    )
+
+
+def model_settings() -> SettingsCreator:
+    """Comparisons over names (with term frequencies), contacts and address."""
+    # One comparison for the whole address: street, postcode and city are
+    # not independent, and three comparisons would count one address thrice.
+    address = cl.CustomComparison(
+        comparison_levels=[
+            cll.And(cll.NullLevel("street"), cll.NullLevel("postcode")),
+            cll.And(
+                cll.ExactMatchLevel("street"),
+                cll.ExactMatchLevel("house_number"),
+                cll.ExactMatchLevel("postcode"),
+            ).configure(label_for_charts="Same street, house number and postcode"),
+            cll.And(
+                cll.JaroWinklerLevel("street", 0.88),
+                cll.ExactMatchLevel("house_number"),
+            ).configure(label_for_charts="Similar street, same house number"),
+            cll.ExactMatchLevel("postcode").configure(label_for_charts="Same postcode"),
+            cll.ExactMatchLevel("city").configure(label_for_charts="Same city"),
+            cll.ElseLevel(),
+        ],
+        output_column_name="address",
+    )
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="record_key",
+        comparisons=[
+            # Given names with nicknames resolved: Bob and Robert agree.
+            cl.NameComparison("given_name").configure(term_frequency_adjustments=True),
+            cl.NameComparison("last_name").configure(term_frequency_adjustments=True),
+            # Email addresses are built from names, so similar addresses of
+            # namesakes are no evidence: only the same mailbox counts, and
+            # the same spelling more than the same key.
+            cl.CustomComparison(
+                comparison_levels=[
+                    cll.NullLevel("email_match_key"),
+                    cll.ExactMatchLevel("email").configure(
+                        label_for_charts="Same email"
+                    ),
+                    cll.ExactMatchLevel("email_match_key").configure(
+                        label_for_charts="Same mailbox key (dots, +tag differ)"
+                    ),
+                    cll.ElseLevel(),
+                ],
+                output_column_name="email",
+            ),
+            cl.ExactMatch("phone_key"),
+            cl.DateOfBirthComparison(
+                "birth_date", input_is_string=True, datetime_format="%Y-%m-%d"
+            ),
+            address,
+        ],
+        blocking_rules_to_generate_predictions=list(PREDICT_RULES),
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,
+    )
+
+
+def build_linker(
+    records: pl.DataFrame,
+    settings: SettingsCreator | dict[str, Any],
+    db_api: DatabaseAPI | None = None,
+    model_dir: Path | None = None,
+) -> Linker:
+    """A linker over `records`, on DuckDB unless another backend is given.
+
+    With `model_dir`, the term-frequency tables saved there at training are
+    used instead of frequencies of `records`.
+    """
+    db_api = db_api or DuckDBAPI(duckdb.connect())
+    frame = db_api.register(records.select(MODEL_COLUMNS).to_arrow())
+    linker = Linker(frame, settings, log_level=logging.WARNING)
+    for column in TF_COLUMNS:
+        path = model_dir / f"tf_{column}.parquet" if model_dir else None
+        if path is not None and path.exists():
+            table = db_api.register(pl.read_parquet(path).to_arrow())
+            linker.table_management.register_term_frequency_lookup(table, column)
+    return linker
+
+
+def train(
+    records: pl.DataFrame, config: IdentityConfig, model_dir: Path
+) -> tuple[Linker, TrainingReport]:
+    """Train without labels and save the model with its charts in `model_dir`.
+
+    u probabilities come from random sampling, m probabilities from
+    expectation maximisation over `TRAINING_RULES`, and the prior from
+    links on email plus first name (assumed to find 60% of matches).
+    """
+    started = time.perf_counter()
+    linker = build_linker(records, model_settings())
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("email_match_key", "given_name")], recall=0.6
+    )
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=config.u_sample_pairs, seed=config.seed
+    )
+    for rule in TRAINING_RULES:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, max_pairs=EM_MAX_PAIRS
+        )
+    seconds = time.perf_counter() - started
+    charts = save_model(linker, model_dir, records.height, seconds)
+    logger.info(
+        "Trained the Splink model on %d records in %.1f s; saved to %s",
+        records.height,
+        seconds,
+        model_dir,
+    )
+    return linker, TrainingReport(
+        seconds=seconds, records=records.height, charts=charts
+    )
+
+
+def save_model(
+    linker: Linker, model_dir: Path, records: int, seconds: float
+) -> list[Path]:
+    """Write model.json, training_report.json and the charts as HTML."""
+    model_dir.mkdir(parents=True, exist_ok=True)
+    linker.misc.save_model_to_json(str(model_dir / "model.json"), overwrite=True)
+    for column in TF_COLUMNS:
+        table = linker.table_management.compute_tf_table(column)
+        pl.from_arrow(table.as_pyarrow_table()).write_parquet(
+            model_dir / f"tf_{column}.parquet"
+        )
+    charts = []
+    for name, chart in (
+        ("match_weights", linker.visualisations.match_weights_chart()),
+        ("m_u_parameters", linker.visualisations.m_u_parameters_chart()),
+    ):
+        path = model_dir / f"{name}.html"
+        # Altair inlines Vega and its data in the page when asked to, so the
+        # report opens without internet; the default loads them from a CDN.
+        chart.save(str(path), inline=True)
+        charts.append(path)
+    report = {
+        "trained_on_records": records,
+        "training_seconds": round(seconds, 1),
+        "training_rules": [
+            rule.get_blocking_rule("duckdb").blocking_rule_sql
+            for rule in TRAINING_RULES
+        ],
+        "charts": [path.name for path in charts],
+    }
+    (model_dir / "training_report.json").write_text(json.dumps(report, indent=2))
+    return charts
+
+
+def load_model(model_dir: Path) -> dict[str, Any] | None:
+    """The saved model's settings, or None when none was trained yet."""
+    path = model_dir / "model.json"
+    if not path.exists():
+        return None
+    return json.loads(path.read_text())
+
+
+def predict_all(linker: Linker, floor: float) -> tuple[pl.DataFrame, int, float]:
+    """Score every blocked pair of the linker's records at or above `floor`.
+
+    Returns:
+        The pairs at or above `floor`, the number of blocked pairs scored,
+        and the seconds spent generating the blocked pairs.
+    """
+    started = time.perf_counter()
+    blocked = linker.inference.compute_blocked_pairs_for_predict()
+    comparisons = _count(linker, blocked.physical_name)
+    blocking_seconds = time.perf_counter() - started
+    scored = linker.inference.predict(
+        threshold_match_probability=floor, warning_mode="never"
+    )
+    pairs = _pairs_frame(scored)
+    logger.info(
+        "Splink blocked %d pairs in %.1f s and kept %d at p >= %s in %.1f s",
+        comparisons,
+        blocking_seconds,
+        pairs.height,
+        floor,
+        time.perf_counter() - started,
+    )
+    return pairs, comparisons, blocking_seconds
+
+
+def _count(linker: Linker, table: str) -> int:
+    frame = linker.misc.query_sql(f"select count(*) as n from {table}", "pandas")
+    return int(frame["n"].iloc[0])
+
+
+def predict_incremental(
+    linker: Linker,
+    existing: pl.DataFrame,
+    new: pl.DataFrame,
+    floor: float,
+) -> pl.DataFrame:
+    """Score new records against existing ones and against each other.
+
+    Term frequencies are the model's frozen ones, or else those of all the
+    linker's records, so new and existing records are weighed as a full run
+    would weigh them.
+    """
+    started = time.perf_counter()
+    db_api = linker._db_api
+    for column in TF_COLUMNS:
+        if f"__splink__df_tf_{column}" not in linker._intermediate_table_cache:
+            linker.table_management.compute_tf_table(column)
+    left = db_api.register(existing.select(MODEL_COLUMNS).to_arrow())
+    right = db_api.register(new.select(MODEL_COLUMNS).to_arrow())
+    between = linker.inference.predict_between(
+        left, right, threshold_match_probability=floor, warning_mode="never"
+    )
+    within = linker.inference.predict_within(
+        right, threshold_match_probability=floor, warning_mode="never"
+    )
+    pairs = pl.concat(
+        [_pairs_frame(between), _pairs_frame(within)], how="diagonal_relaxed"
+    )
+    logger.info(
+        "Splink scored %d pairs for %d new records against %d in %.1f s",
+        pairs.height,
+        new.height,
+        existing.height,
+        time.perf_counter() - started,
+    )
+    return pairs
+
+
+def _pairs_frame(scored) -> pl.DataFrame:
+    # Splink names the id columns after `unique_id_column_name`.
+    return pl.from_arrow(scored.as_pyarrow_table())

@@ -1,0 +1,350 @@
+"""Bad files and bad rows: each case's exact reason and its reconciliation.
+
+Every case loads a landing folder holding one file and checks the ledger
+(`rows_read = rows_loaded + rows_quarantined + duplicates_skipped`), the
+reasons in `quarantine.*` and what reached `raw.*`.
+"""
+
+import gzip
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from data_contracts.loader import load_landing
+from tests.data_contracts.conftest import (
+    CUSTOMER_HEADER,
+    ORDER_HEADER,
+    csv_bytes,
+    rows,
+    segment_events,
+    write,
+)
+
+
+def _ledger(con: duckdb.DuckDBPyConnection) -> dict:
+    (row,) = rows(
+        con,
+        "select status, reason, rows_read, rows_loaded, rows_quarantined,"
+        " duplicates_skipped, drift_columns from ops.load_ledger",
+    )
+    assert row["rows_read"] == (
+        row["rows_loaded"] + row["rows_quarantined"] + row["duplicates_skipped"]
+    )
+    return row
+
+
+def _reasons(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple]:
+    return con.execute(
+        f"select _source_line, _reasons from quarantine.{table} order by 1"
+    ).fetchall()
+
+
+def _segment(**fields) -> str:
+    event = {
+        "type": "track",
+        "messageId": "m-1",
+        "anonymousId": "a-1",
+        "event": "Page Viewed",
+        "timestamp": "2024-01-01T10:00:00Z",
+        "receivedAt": "2024-01-01T10:00:01Z",
+    }
+    return json.dumps(event | fields)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        # A day that does not exist: the file has no partition to go to.
+        (
+            "web/events-2024-02-30.ndjson",
+            segment_events(),
+            "its name holds no valid date (YYYY-MM-DD)",
+        ),
+        # Zero bytes.
+        ("web/events-2024-01-01.ndjson", b"", "the file is empty"),
+        # A gzip stream cut in the middle (a half-copied file).
+        (
+            "web/events-2024-01-01.ndjson.gz",
+            gzip.compress(segment_events() * 50)[:200],
+            "it is not a valid gzip file (Compressed file ended before the"
+            " end-of-stream marker was reached)",
+        ),
+        # Latin-1 bytes in a CSV that must be UTF-8.
+        (
+            "shop/customers_export.csv",
+            csv_bytes(CUSTOMER_HEADER, [{"Customer ID": "1", "Note": "@@"}]).replace(
+                b"@@", "caf\xe9".encode("latin-1")
+            ),
+            "it is not valid UTF-8 (byte 0xe9 on line 2)",
+        ),
+    ],
+)
+def test_unreadable_file_is_rejected_with_its_reason(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, name: str, data: bytes, reason: str
+) -> None:
+    write(tmp_path / name, data)
+
+    (load,) = load_landing(con, tmp_path, [name.split("/")[0]])
+
+    assert (load.status, load.reason) == ("rejected", reason)
+    ledger = _ledger(con)
+    assert (ledger["status"], ledger["reason"], ledger["rows_read"]) == (
+        "rejected",
+        reason,
+        0,
+    )
+
+
+def test_missing_required_column_quarantines_the_whole_file(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    header = [name for name in CUSTOMER_HEADER if name != "Customer ID"]
+    write(
+        tmp_path / "shop" / "customers_export.csv",
+        csv_bytes(header, [{"First Name": "Ann"}, {"First Name": "Bo"}]),
+    )
+
+    load_landing(con, tmp_path, ["shop"])
+
+    ledger = _ledger(con)
+    assert ledger["status"] == "rejected"
+    assert ledger["reason"] == "it lacks the required column customer_id"
+    assert (ledger["rows_read"], ledger["rows_quarantined"]) == (2, 2)
+    assert _reasons(con, "shop_customers") == [
+        (2, ["the file lacks the required column customer_id"]),
+        (3, ["the file lacks the required column customer_id"]),
+    ]
+    assert rows(con, "select count(*) as n from raw.shop_customers") == [{"n": 0}]
+
+
+def test_csv_with_embedded_newlines_and_quotes_loads_verbatim(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    note = 'line one\nsays "hi", twice ""\nline three'
+    customers = [
+        {"Customer ID": "'1", "Note": note, "Tags": 'a, "b"'},
+        {"Customer ID": "'2", "Note": "plain"},
+    ]
+    write(
+        tmp_path / "shop" / "customers_export.csv",
+        csv_bytes(CUSTOMER_HEADER, customers),
+    )
+
+    load_landing(con, tmp_path, ["shop"])
+
+    assert _ledger(con)["rows_loaded"] == 2
+    loaded = rows(
+        con, "select note, tags, _source_line from raw.shop_customers order by 3"
+    )
+    assert loaded == [
+        {"note": note, "tags": 'a, "b"', "_source_line": 2},
+        {"note": "plain", "tags": "", "_source_line": 5},
+    ]
+
+
+def test_malformed_json_line_among_good_ones(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    lines = [
+        _segment(messageId="m-1"),
+        '{"type": "track", "messageId": ',
+        _segment(messageId="m-3"),
+    ]
+    write(
+        tmp_path / "web" / "events-2024-01-01.ndjson",
+        ("\n".join(lines) + "\n").encode(),
+    )
+
+    load_landing(con, tmp_path, ["web"])
+
+    ledger = _ledger(con)
+    assert (ledger["rows_read"], ledger["rows_loaded"], ledger["rows_quarantined"]) == (
+        3,
+        2,
+        1,
+    )
+    bad = rows(
+        con, "select _source_line, _raw_line, _reasons from quarantine.web_events"
+    )
+    assert bad == [
+        {
+            "_source_line": 2,
+            "_raw_line": '{"type": "track", "messageId": ',
+            "_reasons": ["line is not valid JSON"],
+        }
+    ]
+
+
+def test_unknown_columns_are_kept_as_drift_not_failure(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    header = [*CUSTOMER_HEADER, "WhatsApp Marketing", "Loyalty Tier"]
+    customer = {
+        "Customer ID": "'1",
+        "WhatsApp Marketing": "yes",
+        "Loyalty Tier": "gold",
+    }
+    write(tmp_path / "shop" / "customers_export.csv", csv_bytes(header, [customer]))
+    users = {"users": [{"id": 7, "role": "end-user", "shared_phone_number": True}]}
+    write(tmp_path / "support" / "users-1.json", json.dumps(users).encode())
+
+    loads = load_landing(con, tmp_path, ["shop", "support"])
+
+    assert [(x.status, x.drift_columns) for x in loads] == [
+        ("loaded", ("Loyalty Tier", "WhatsApp Marketing")),
+        ("loaded", ("shared_phone_number",)),
+    ]
+    extra = rows(con, "select _extra from raw.shop_customers")
+    assert json.loads(extra[0]["_extra"]) == {
+        "WhatsApp Marketing": "yes",
+        "Loyalty Tier": "gold",
+    }
+    user = rows(con, "select _extra from raw.support_users")
+    assert json.loads(user[0]["_extra"]) == {"shared_phone_number": True}
+
+
+def test_timestamps_in_the_future_or_before_2000_are_quarantined(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    lines = [
+        _segment(messageId="ok"),
+        _segment(messageId="future", timestamp="2999-01-01T00:00:00Z"),
+        _segment(messageId="old", timestamp="1999-12-31T23:59:59Z"),
+        _segment(messageId="text", timestamp="yesterday"),
+    ]
+    write(
+        tmp_path / "web" / "events-2024-01-01.ndjson",
+        ("\n".join(lines) + "\n").encode(),
+    )
+
+    load_landing(con, tmp_path, ["web"])
+
+    ledger = _ledger(con)
+    assert (ledger["rows_loaded"], ledger["rows_quarantined"]) == (1, 3)
+    out_of_range = (
+        "timestamp is not an ISO 8601 timestamp >= 2000-01-01T00:00:00Z and <= now"
+    )
+    assert _reasons(con, "web_events") == [
+        (2, [out_of_range]),
+        (3, [out_of_range]),
+        (4, [out_of_range]),
+    ]
+
+
+def test_wrong_types_and_values_give_every_broken_rule(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    good = {
+        "Name": "#1",
+        "Created at": "2024-01-05 13:45:12 -0600",
+        "Lineitem quantity": "1",
+        "Lineitem price": "9.50",
+        "Financial Status": "paid",
+        "Currency": "EUR",
+    }
+    bad = good | {
+        "Lineitem quantity": "two",
+        "Lineitem price": "-1",
+        "Financial Status": "stolen",
+        "Currency": "euro",
+    }
+    write(
+        tmp_path / "shop" / "orders_export_1.csv", csv_bytes(ORDER_HEADER, [good, bad])
+    )
+
+    load_landing(con, tmp_path, ["shop"])
+
+    ledger = _ledger(con)
+    assert (ledger["rows_loaded"], ledger["rows_quarantined"]) == (1, 1)
+    assert _reasons(con, "shop_orders") == [
+        (
+            3,
+            [
+                "financial_status is not one of pending, authorized, partially_paid,"
+                " paid, partially_refunded, refunded, voided, (empty)",
+                "currency is not an ISO 4217 currency code",
+                "lineitem_quantity is not a number >= 1",
+                "lineitem_price is not a number >= 0",
+            ],
+        )
+    ]
+    # The quarantined row keeps the original text of every value.
+    original = rows(
+        con, "select lineitem_quantity, currency from quarantine.shop_orders"
+    )
+    assert original == [{"lineitem_quantity": "two", "currency": "euro"}]
+
+
+def test_duplicate_event_ids_load_once(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    lines = [
+        _segment(messageId="m-1"),
+        _segment(messageId="m-1"),
+        _segment(messageId="m-2"),
+    ]
+    write(
+        tmp_path / "web" / "events-2024-01-01.ndjson",
+        ("\n".join(lines) + "\n").encode(),
+    )
+    write(tmp_path / "web" / "events-2024-01-02.ndjson", (lines[2] + "\n").encode())
+
+    loads = load_landing(con, tmp_path, ["web"])
+
+    assert [(x.rows_read, x.rows_loaded, x.duplicates_skipped) for x in loads] == [
+        (3, 2, 1),
+        (1, 0, 1),
+    ]
+    loaded = rows(con, "select message_id, _source_line from raw.web_events order by 1")
+    assert loaded == [
+        {"message_id": "m-1", "_source_line": 1},
+        {"message_id": "m-2", "_source_line": 3},
+    ]
+
+
+def _many_customers(n: int) -> bytes:
+    customers = [
+        {"Customer ID": f"'{i}", "Note": f'note {i}\nsecond line, "quoted"' * (i % 3)}
+        for i in range(n)
+    ]
+    return csv_bytes(CUSTOMER_HEADER, customers)
+
+
+def test_large_csv_loads_in_pieces_with_the_same_result(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "shop" / "customers_export.csv", _many_customers(60))
+    load_landing(con, tmp_path, ["shop"])
+    whole = con.sql(
+        "select * exclude (_load_id, _loaded_at) from raw.shop_customers order by all"
+    ).fetchall()
+    # About 500 bytes per piece: the 60 customers take several pieces.
+    monkeypatch.setattr("data_contracts.loader._CHUNK_BYTES", 500)
+
+    with duckdb.connect() as pieces_con:
+        load_landing(pieces_con, tmp_path, ["shop"])
+        ledger = _ledger(pieces_con)
+        pieces = pieces_con.sql(
+            "select * exclude (_load_id, _loaded_at) from raw.shop_customers"
+            " order by all"
+        ).fetchall()
+
+    assert (ledger["rows_read"], ledger["rows_loaded"]) == (60, 60)
+    assert pieces == whole
+
+
+def test_bad_record_in_a_later_piece_rejects_the_whole_file(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = _many_customers(60) + b"'61,Ann,x\"y,,,,,,,,,,,,,,,,,\n"
+    write(tmp_path / "shop" / "customers_export.csv", data)
+    monkeypatch.setattr("data_contracts.loader._CHUNK_BYTES", 500)
+
+    (load,) = load_landing(con, tmp_path, ["shop"])
+
+    assert load.status == "rejected"
+    assert load.reason.startswith("it is not a valid CSV")
+    assert rows(con, "select count(*) as n from raw.shop_customers") == [{"n": 0}]
+    assert _ledger(con)["rows_read"] == 0

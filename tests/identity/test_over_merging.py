@@ -1,0 +1,197 @@
+"""Guards against over-merging: households, placeholders, junk values, review."""
+
+import polars as pl
+
+from identity.clustering import cluster_records
+from identity.config import IdentityConfig
+from identity.resolution import resolve
+
+
+def _frame(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(rows, infer_schema_length=None)
+
+
+def _customer(result, record_key: str) -> str:
+    assignment = result.assignment
+    return assignment.filter(pl.col("record_key") == record_key)["customer_id"][0]
+
+
+def _with_population(population, extra: list[dict]) -> pl.DataFrame:
+    records, _ = population
+    return pl.concat([records, _frame(extra)], how="diagonal_relaxed")
+
+
+def test_shared_household_email_and_phone_do_not_merge_two_people(
+    population, model_dir
+):
+    household = {
+        "last_name": "castellano",
+        "email": "castellano.family@gmail.com",
+        "phone": "+13125550188",
+        "street": "juniper st",
+        "house_number": "17",
+        "postcode": "60614",
+    }
+    extra = [
+        {
+            "source": "email",
+            "source_record_id": "h1",
+            "first_name": "Marta",
+            "birth_date": "1961-04-02",
+            **household,
+        },
+        {
+            "source": "email",
+            "source_record_id": "h2",
+            "first_name": "Pablo",
+            "birth_date": "1993-11-20",
+            **household,
+        },
+    ]
+
+    result = resolve(
+        _with_population(population, extra), IdentityConfig(), model_dir=model_dir
+    )
+
+    assert _customer(result, "email:h1") != _customer(result, "email:h2")
+
+
+def test_same_person_in_two_sources_still_links(population, model_dir):
+    # The control for the household test: same first name and birth date.
+    person = {
+        "first_name": "Marta",
+        "last_name": "castellano",
+        "email": "marta.castellano@gmail.com",
+        "phone": "+13125550188",
+        "birth_date": "1961-04-02",
+    }
+    extra = [
+        {"source": "email", "source_record_id": "p1", **person},
+        {
+            "source": "support",
+            "source_record_id": "p2",
+            "support_user_id": "9",
+            **person,
+        },
+    ]
+
+    result = resolve(
+        _with_population(population, extra), IdentityConfig(), model_dir=model_dir
+    )
+
+    assert _customer(result, "email:p1") == _customer(result, "support:p2")
+
+
+def test_placeholder_values_never_link(population, model_dir):
+    extra = [
+        {
+            "source": "support",
+            "source_record_id": f"x{i}",
+            "support_user_id": f"x{i}",
+            "first_name": name,
+            "last_name": "null",
+            "email": "test@test.com",
+            "phone": "0000000000",
+        }
+        for i, name in enumerate(["Ann", "Ben", "Cleo"])
+    ]
+
+    result = resolve(
+        _with_population(population, extra), IdentityConfig(), model_dir=model_dir
+    )
+
+    customers = {_customer(result, f"support:x{i}") for i in range(3)}
+    assert len(customers) == 3
+
+
+def test_identifier_limit_stops_one_email_chaining_shop_accounts():
+    # Three shop accounts whose web sessions all typed one shared email, with
+    # names that agree: the email links them, the shop-id limit must not.
+    records = pl.DataFrame(
+        {
+            "record_key": ["shop:1", "shop:2", "shop:3", "web:a", "web:b", "web:c"],
+            "shop_customer_id": ["1", "2", "3", "1", "2", "3"],
+            "birth_date": [None] * 6,
+        }
+    )
+    edges = pl.DataFrame(
+        {
+            "record_key_l": ["web:a", "web:b", "web:c", "web:a", "web:b"],
+            "record_key_r": ["shop:1", "shop:2", "shop:3", "web:b", "web:c"],
+            "rule": ["same shop_customer_id"] * 3 + ["same email"] * 2,
+            "match_probability": [1.0] * 5,
+        }
+    )
+    config = IdentityConfig(max_identifiers={"shop_customer_id": 1})
+
+    clustering = cluster_records(records, edges, config)
+
+    clusters = dict(clustering.clusters.select("record_key", "cluster").iter_rows())
+    assert clusters["shop:1"] == clusters["web:a"]
+    assert len({clusters["shop:1"], clusters["shop:2"], clusters["shop:3"]}) == 3
+    assert clustering.refused_links == 2
+
+
+def test_junk_email_shared_by_many_records_links_nothing():
+    from identity.links import deterministic_links
+
+    records = pl.DataFrame(
+        {
+            "record_key": [f"web:{i}" for i in range(60)],
+            "email": ["orders@shop-example.com"] * 60,
+            "given_name": ["sam"] * 60,
+            "last_name": ["lee"] * 60,
+            "birth_date": [None] * 60,
+            "shop_customer_id": [None] * 60,
+            "support_user_id": [None] * 60,
+            "web_anonymous_id": [str(i) for i in range(60)],
+        },
+        schema_overrides={
+            "birth_date": pl.String,
+            "shop_customer_id": pl.String,
+            "support_user_id": pl.String,
+        },
+    )
+
+    edges = deterministic_links(records, IdentityConfig(max_key_group=50))
+
+    assert edges.filter(pl.col("rule").str.contains("email")).is_empty()
+
+
+def test_large_or_conflicting_clusters_are_flagged_for_review():
+    records = pl.DataFrame(
+        {
+            "record_key": [f"r{i}" for i in range(7)],
+            "shop_customer_id": [None] * 7,
+            "birth_date": [None, None, None, None, None, "1980-01-01", "1990-05-05"],
+        },
+        schema_overrides={"shop_customer_id": pl.String},
+    )
+    edges = pl.DataFrame(
+        {
+            "record_key_l": ["r0", "r1", "r2", "r3", "r5"],
+            "record_key_r": ["r1", "r2", "r3", "r4", "r6"],
+            "rule": ["splink"] * 5,
+            "match_probability": [0.9999] * 5,
+        }
+    )
+
+    clustering = cluster_records(records, edges, IdentityConfig(review_cluster_size=4))
+
+    reasons = dict(
+        clustering.clusters.select("record_key", "review_reason").iter_rows()
+    )
+    assert reasons["r0"] == "more than 4 records"
+    assert reasons["r5"] == "conflicting birth dates"
+
+
+def test_generated_population_is_linked_precisely(population, model_dir):
+    from identity.evaluation import pairwise_scores
+
+    records, truth = population
+
+    result = resolve(records, IdentityConfig(), model_dir=model_dir)
+
+    scores = pairwise_scores(result.assignment, truth)
+    assert scores.precision >= 0.98
+    assert scores.recall >= 0.6
