@@ -14,8 +14,10 @@ import click
 
 from api.command import collector
 from orchestration.identity.cli import identity_cli
+from orchestration.identity.store import model_dir
 from orchestration.settings import ConfigError, Settings, load_settings
 from orchestration.transforms.cli import docs
+from orchestration.transforms.paths import docs_dir
 
 logger = logging.getLogger("cdp")
 
@@ -23,7 +25,19 @@ DEMO_PEOPLE = 10_000
 DEMO_SEED = 42
 
 
-@click.group()
+class _Commands(click.Group):
+    """Turns a missing or busy warehouse into one clear sentence in every command."""
+
+    def invoke(self, ctx: click.Context):
+        from orchestration.warehouse import WarehouseUnavailableError
+
+        try:
+            return super().invoke(ctx)
+        except WarehouseUnavailableError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=_Commands)
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Customer data platform: from vendor exports to one record per person."""
@@ -125,10 +139,7 @@ def _run_and_report(settings: Settings) -> None:
 def _print_summary(settings: Settings) -> None:
     from orchestration.summary import summarize
 
-    try:
-        result = summarize(settings.warehouse_path)
-    except FileNotFoundError as error:
-        raise click.ClickException(str(error)) from None
+    result = summarize(settings.warehouse_path)
 
     click.echo("")
     click.echo("Rows loaded per source:")
@@ -189,8 +200,14 @@ def _demo_data_matches(settings: Settings, people: int, seed: int) -> bool:
 
 
 def _reset_data(settings: Settings) -> None:
-    """Remove the previous demo's files so counts reconcile with the new data."""
-    for folder in (settings.landing_dir, settings.data_dir / "truth"):
+    """Remove the previous demo's files so counts reconcile with the new data.
+
+    The trained identity model goes too: its parameters and name frequencies
+    belong to the old population.
+    """
+    stale = [settings.landing_dir, settings.data_dir / "truth"]
+    stale += [model_dir(settings.data_dir), docs_dir(settings.warehouse_path)]
+    for folder in stale:
         if folder.exists():
             shutil.rmtree(folder)
     for path in (settings.warehouse_path, Path(f"{settings.warehouse_path}.wal")):

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+import yaml
 
 from orchestration.settings import Settings
 
@@ -38,8 +39,20 @@ def prepare_dagster_home(settings: Settings) -> Path:
     config = home / "dagster.yaml"
     if not config.exists():
         config.write_text(DAGSTER_YAML)
+    elif _pool_limit(config) != 1:
+        logger.warning(
+            "%s does not limit concurrency pools to 1 (concurrency: pools: "
+            "default_limit: 1), so runs started from the UI may write to the "
+            "warehouse at the same time and fail on its lock: add that setting.",
+            config,
+        )
     os.environ["DAGSTER_HOME"] = str(home)
     return home
+
+
+def _pool_limit(config: Path) -> object:
+    settings = yaml.safe_load(config.read_text()) or {}
+    return settings.get("concurrency", {}).get("pools", {}).get("default_limit")
 
 
 def run_full_pipeline(settings: Settings, log_file: Path | None = None) -> bool:

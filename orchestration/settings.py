@@ -40,7 +40,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(
         default=Path("data"),
-        description="Folder for landing files, the warehouse and snapshots.",
+        description="Folder for landing files, the warehouse and run history.",
     )
     warehouse_path: Path | None = Field(
         default=None,

@@ -16,6 +16,10 @@ import duckdb
 SCHEMAS = ("raw", "quarantine", "staging", "identity", "marts", "ml", "ops")
 
 
+class WarehouseUnavailableError(FileNotFoundError):
+    """The warehouse file is missing, or another process holds its write lock."""
+
+
 @contextmanager
 def connect(
     path: Path,
@@ -26,7 +30,7 @@ def connect(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse file, creating it and its schemas when writing."""
     if read_only and not path.exists():
-        raise FileNotFoundError(
+        raise WarehouseUnavailableError(
             f"The warehouse {path} does not exist yet: run the pipeline first "
             "(cdp run, or make demo)."
         )
@@ -35,7 +39,15 @@ def connect(
 
     # Limits are set after connecting: DuckDB refuses a second connection to a
     # file already open in this process (dbt's adapter) with a different config.
-    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as error:
+        if "lock" not in str(error).lower():
+            raise
+        raise WarehouseUnavailableError(
+            f"The warehouse {path} is in use by another process (a pipeline run?): "
+            "wait for it to finish, then try again."
+        ) from None
     try:
         con.execute(f"set memory_limit = '{memory_limit}'")
         con.execute(f"set threads = {int(threads)}")

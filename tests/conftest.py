@@ -9,3 +9,5 @@ def _no_platform_settings_from_the_environment(monkeypatch):
     for name in list(os.environ):
         if name.startswith("CDP_"):
             monkeypatch.delenv(name)
+    # Runs set DAGSTER_HOME for their process; undo it after each test.
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)

@@ -37,6 +37,20 @@ def pipeline(tmp_path_factory):
         yield con, data
 
 
+@pytest.fixture(scope="module")
+def rerun(pipeline):
+    """The same job run again on the same landing folder, after the first run."""
+    con, data = pipeline
+    before = _identity_snapshot(con)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CDP_DATA_DIR", str(data))
+        settings = load_settings()
+        con.close()
+        assert run_full_pipeline(settings, log_file=data / "rerun.log")
+    with connect(settings.warehouse_path, read_only=True) as reopened:
+        yield before, reopened
+
+
 def test_every_landing_row_is_loaded_quarantined_or_a_counted_duplicate(pipeline):
     con, data = pipeline
     written = json.loads((data / "truth" / "manifest.json").read_text())["rows"]
@@ -102,12 +116,13 @@ def test_every_identity_record_has_exactly_one_customer(pipeline):
 def test_dim_customers_has_one_row_per_customer(pipeline):
     con, _ = pipeline
 
-    customers, distinct_ids = con.execute(
-        "select (select count(*) from marts.dim_customers), "
-        "count(distinct customer_id) from identity.record_to_customer"
+    rows, customers, assigned = con.execute(
+        "select count(*), count(distinct customer_id), "
+        "(select count(distinct customer_id) from identity.record_to_customer) "
+        "from marts.dim_customers"
     ).fetchall()[0]
 
-    assert customers == distinct_ids > 0
+    assert rows == customers == assigned > 0
 
 
 def test_links_on_the_same_shop_id_are_never_wrong(pipeline):
@@ -144,7 +159,35 @@ def test_identity_accuracy_against_ground_truth(pipeline, capsys):
         )
 
     assert scores.records == assignment.height == truth.height
-    # Shared household emails cost precision and unlinked typos cost recall, but
-    # a working identity step is far above chance on both.
-    assert scores.precision > 0.9
-    assert scores.recall > 0.6
+    # Measured 0.995 and 0.77 at this size; recall is capped by anonymous web
+    # visitors who never identify. The margins catch a real regression.
+    assert scores.precision > 0.98
+    assert scores.recall > 0.7
+
+
+# The rerun fixture closes the first connection, so these tests come last.
+
+
+def test_a_rerun_on_the_same_files_changes_no_row_and_no_id(pipeline, rerun):
+    before, con = rerun
+
+    after = _identity_snapshot(con)
+    ledger = con.execute(
+        "select count(*), count(distinct file_path) from ops.load_ledger"
+    ).fetchall()[0]
+
+    assert after == before
+    # Every file was recognised by its checksum and skipped, not loaded twice.
+    assert ledger[0] == ledger[1]
+
+
+def _identity_snapshot(con) -> tuple:
+    raw_rows = tuple(
+        con.execute(f"select count(*) from raw.{table}").fetchall()[0][0]
+        for table in RAW_TABLES
+    )
+    assignment = con.execute(
+        "select record_key, customer_id from identity.record_to_customer "
+        "order by record_key"
+    ).fetchall()
+    return raw_rows, assignment

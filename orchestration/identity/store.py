@@ -106,6 +106,30 @@ def write_resolution(
     con: duckdb.DuckDBPyConnection, resolution: Resolution, incremental: bool
 ) -> None:
     """Replace the assignment, append history, and update explanations."""
+    # One transaction: the next run reads this assignment as "previous" to find
+    # merges and splits, so an assignment written without its history rows
+    # would lose those events for good.
+    con.begin()
+    try:
+        _write_tables(con, resolution, incremental)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    logger.info(
+        "Wrote %d rows to %s, %d to %s, %d new to %s",
+        resolution.assignment.height,
+        ASSIGNMENT_TABLE,
+        resolution.history.height,
+        HISTORY_TABLE,
+        resolution.explanations.height,
+        EXPLANATIONS_TABLE,
+    )
+
+
+def _write_tables(
+    con: duckdb.DuckDBPyConnection, resolution: Resolution, incremental: bool
+) -> None:
     con.register("assignment", resolution.assignment.to_arrow())
     con.execute(
         f"create or replace table {ASSIGNMENT_TABLE} as select * from assignment"
@@ -140,12 +164,3 @@ def write_resolution(
             "select * from explanations"
         ).fetchall()
     con.unregister("explanations")
-    logger.info(
-        "Wrote %d rows to %s, %d to %s, %d new to %s",
-        resolution.assignment.height,
-        ASSIGNMENT_TABLE,
-        resolution.history.height,
-        HISTORY_TABLE,
-        resolution.explanations.height,
-        EXPLANATIONS_TABLE,
-    )

@@ -31,7 +31,9 @@ def landing_fingerprint(landing: LandingResource) -> tuple[str, int]:
 @dg.sensor(
     job=full_pipeline,
     minimum_interval_seconds=300,
-    default_status=dg.DefaultSensorStatus.RUNNING,
+    # Off until turned on in the UI, like the daily schedule: opening `cdp ui`
+    # must not start writer runs by itself.
+    default_status=dg.DefaultSensorStatus.STOPPED,
     description="Starts full_pipeline when a landing file is new or has changed.",
 )
 def landing_files_sensor(

@@ -58,7 +58,8 @@ def mart_models(
     regenerated beside the warehouse (served by `cdp docs`)."""
     events = build_with_row_counts(context, dbt, warehouse)
     # Docs are generated while Dagster records the build's events, which takes
-    # seconds and needs no warehouse: the row counts are already taken.
+    # seconds. The catalog step opens the warehouse, which is safe only because
+    # it runs inside this step, holding the warehouse pool: keep it here.
     docs = start_docs(dbt, Path(warehouse.path))
     yield from events
     finish_docs(docs, Path(warehouse.path))

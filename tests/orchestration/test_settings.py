@@ -1,7 +1,9 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
+from orchestration.runner import prepare_dagster_home
 from orchestration.settings import ConfigError, load_settings
 
 
@@ -68,3 +70,23 @@ def test_missing_config_file_is_named(monkeypatch):
 
     with pytest.raises(ConfigError, match=r"CDP_CONFIG names nowhere\.yml"):
         load_settings()
+
+
+def test_a_dagster_home_without_the_pool_limit_is_flagged(tmp_path, caplog):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+
+    prepare_dagster_home(load_settings(dagster_home=home))
+
+    assert "does not limit concurrency pools to 1" in caplog.text
+
+
+def test_a_new_dagster_home_serialises_warehouse_writers(tmp_path, caplog):
+    home = tmp_path / "home"
+
+    prepare_dagster_home(load_settings(dagster_home=home))
+
+    config = yaml.safe_load((home / "dagster.yaml").read_text())
+    assert config["concurrency"]["pools"]["default_limit"] == 1
+    assert "does not limit" not in caplog.text
