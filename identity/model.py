@@ -302,6 +302,9 @@ def predict_incremental(
     would weigh them.
     """
     started = time.perf_counter()
+    # Splink 5 has no public way to reuse a linker's database or to ask which
+    # term-frequency tables it holds, so this reads two private attributes; a
+    # Splink upgrade can break incremental linking here (pinned <5.1 for that).
     db_api = linker._db_api
     for column in TF_COLUMNS:
         if f"__splink__df_tf_{column}" not in linker._intermediate_table_cache:
