@@ -28,7 +28,8 @@ def summarize(warehouse_path: Path) -> RunSummary:
     with connect(warehouse_path, read_only=True) as con:
         if table_exists(con, "ops", "load_ledger"):
             for source, files, rows, duplicates, rejected in con.execute(
-                "select source, count(*), sum(rows_loaded), sum(duplicates_skipped), "
+                "select source, count(distinct file_path), sum(rows_loaded), "
+                "sum(duplicates_skipped), "
                 "count(*) filter (where status = 'rejected') "
                 "from ops.load_ledger group by source order by source"
             ).fetchall():

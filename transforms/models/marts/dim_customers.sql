@@ -135,7 +135,9 @@ email_consents as (
         row_number() over (
             partition by records.customer_id
             order by
-                coalesce(
+                {# The member's latest change of any kind: greatest() skips
+                   nulls on DuckDB and Spark alike. #}
+                greatest(
                     email_audience.unsubscribed_at,
                     email_audience.cleaned_at,
                     email_audience.last_changed_at,
