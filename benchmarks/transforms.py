@@ -31,7 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from orchestration.runner import run_full_pipeline
 from orchestration.settings import load_settings
 from orchestration.transforms.assets import AFTER_IDENTITY, BEFORE_IDENTITY
-from orchestration.transforms.paths import PROJECT_DIR
+from orchestration.transforms.paths import (
+    DBT_EXECUTABLE,
+    PROJECT_DIR,
+    dbt_environment,
+)
 from orchestration.warehouse import connect
 from synthetic import generate
 
@@ -134,7 +138,7 @@ def _dbt_build(warehouse_path: Path, target: Path, *args: str) -> tuple[float, f
     started = time.perf_counter()
     subprocess.run(
         [
-            str(Path(sys.executable).parent / "dbt"),
+            DBT_EXECUTABLE,
             "build",
             *args,
             "--project-dir",
@@ -147,7 +151,7 @@ def _dbt_build(warehouse_path: Path, target: Path, *args: str) -> tuple[float, f
             str(target),
             "--quiet",
         ],
-        env={**os.environ, "CDP_WAREHOUSE_PATH": str(warehouse_path)},
+        env=dbt_environment(warehouse_path),
         check=True,
     )
     wall = time.perf_counter() - started

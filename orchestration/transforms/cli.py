@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import click
 
 from orchestration.settings import Settings
-from orchestration.transforms.paths import PROJECT_DIR, docs_dir
+from orchestration.transforms.paths import (
+    DBT_EXECUTABLE,
+    PROJECT_DIR,
+    dbt_environment,
+    docs_dir,
+)
 
 
 @click.command()
@@ -32,7 +36,7 @@ def docs(settings: Settings, port: int, regenerate: bool, serve: bool) -> None:
         click.echo(f"dbt docs are in {target}")
         return
     click.echo(f"Serving dbt docs from {target} on http://localhost:{port}")
-    dbt = _dbt_executable()
+    dbt = DBT_EXECUTABLE
     args = [
         dbt,
         "docs",
@@ -47,8 +51,7 @@ def docs(settings: Settings, port: int, regenerate: bool, serve: bool) -> None:
         str(port),
         "--no-browser",
     ]
-    os.environ["CDP_WAREHOUSE_PATH"] = str(settings.warehouse_path)
-    os.execv(dbt, args)
+    os.execve(dbt, args, dbt_environment(settings.warehouse_path))
 
 
 def _generate(settings: Settings, target: Path) -> None:
@@ -60,7 +63,7 @@ def _generate(settings: Settings, target: Path) -> None:
     click.echo(f"Generating dbt docs into {target} ...")
     result = subprocess.run(
         [
-            _dbt_executable(),
+            DBT_EXECUTABLE,
             "docs",
             "generate",
             "--project-dir",
@@ -72,7 +75,7 @@ def _generate(settings: Settings, target: Path) -> None:
             "--log-path",
             str(target),
         ],
-        env={**os.environ, "CDP_WAREHOUSE_PATH": str(settings.warehouse_path)},
+        env=dbt_environment(settings.warehouse_path),
         capture_output=True,
         text=True,
         check=False,
@@ -82,8 +85,3 @@ def _generate(settings: Settings, target: Path) -> None:
             f"dbt docs generate failed for {settings.warehouse_path}; dbt's log "
             f"is {target / 'dbt.log'}.\n{result.stdout[-2000:]}"
         )
-
-
-def _dbt_executable() -> str:
-    # The dbt installed beside this Python, so the command needs no activated venv.
-    return str(Path(sys.executable).parent / "dbt")

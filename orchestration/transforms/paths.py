@@ -1,10 +1,23 @@
-"""Where the dbt project and its generated docs live (no dbt import needed)."""
+"""Where the dbt project, its executable and its docs live (no dbt import needed)."""
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "transforms"
+
+# The dbt installed beside this Python, so a run needs no activated venv.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
+# `transforms/profiles.yml` reads the warehouse path from this variable.
+PROFILE_PATH_VARIABLE = "CDP_WAREHOUSE_PATH"
+
+
+def dbt_environment(warehouse_path: Path) -> dict[str, str]:
+    """This process's environment with dbt's profile pointed at the warehouse."""
+    return {**os.environ, PROFILE_PATH_VARIABLE: str(warehouse_path)}
 
 
 def docs_dir(warehouse_path: Path) -> Path:

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
-from orchestration.transforms.paths import PROJECT_DIR
+from orchestration.transforms.paths import (
+    DBT_EXECUTABLE,
+    PROFILE_PATH_VARIABLE,
+    PROJECT_DIR,
+)
 
 logger = logging.getLogger(__name__)
-
-PROFILE_PATH_VARIABLE = "CDP_WAREHOUSE_PATH"
 
 dbt_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
 
@@ -53,9 +53,7 @@ def prepare_manifest() -> None:
 
 
 def dbt_resource() -> DbtCliResource:
-    # The dbt installed beside this Python, so a run needs no activated venv.
-    executable = Path(sys.executable).parent / "dbt"
-    return DbtCliResource(project_dir=dbt_project, dbt_executable=str(executable))
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
 
 
 def _newest_source_mtime() -> float:
