@@ -1,10 +1,9 @@
 """Deterministic links, and the pair-level guard applied to model links.
 
 Deterministic links come first: records sharing a source key are one person
-by construction, and the same email (ignoring +tags) is one person unless the
-names or birth dates say otherwise (families share one address). Emails that
-differ in gmail dots are left to the model, which weighs them lower:
-different people do hold jane.doe@ and janedoe@ addresses.
+by construction, and the same mailbox (ignoring +tags, and dots at gmail,
+which ignores them) is one person unless the first names or birth dates say
+otherwise: families share one address.
 """
 
 from __future__ import annotations
@@ -32,19 +31,32 @@ EDGE_SCHEMA = {
 }
 
 
-def _conflict_sql(left: str, right: str) -> str:
-    """SQL true when two records' first names disagree and birth dates don't
-    vouch for them: both first names known and not similar, and the birth
-    dates not known equal."""
+def _people_differ_sql(left: dict[str, str], right: dict[str, str]) -> str:
+    """SQL true when two records' first names or birth dates say they are two
+    people; `left` and `right` map given_name, last_name, birth_date to columns.
+
+    First names differ when both are known, neither similar (Jaro-Winkler)
+    nor one typo apart, nor swapped with the last name ("Last First" in one
+    name field), and the birth dates do not vouch for them. Known, different
+    birth dates always differ.
+    """
     return (
-        f"({left}.given_name is not null and {right}.given_name is not null "
-        f"and jaro_winkler_similarity({left}.given_name, {right}.given_name) "
+        f"({left['given_name']} is not null and {right['given_name']} is not null "
+        f"and jaro_winkler_similarity({left['given_name']}, {right['given_name']}) "
         f"< {FIRST_NAMES_AGREE} "
-        # "Last First" in a single name field is the same name.
-        f"and coalesce({left}.given_name <> {right}.last_name, true) "
-        f"and not coalesce({left}.birth_date = {right}.birth_date, false))"
-        f" or coalesce({left}.birth_date <> {right}.birth_date, false)"
+        f"and damerau_levenshtein({left['given_name']}, {right['given_name']}) > 1 "
+        f"and coalesce({left['given_name']} <> {right['last_name']}, true) "
+        f"and not coalesce({left['birth_date']} = {right['birth_date']}, false))"
+        f" or coalesce({left['birth_date']} <> {right['birth_date']}, false)"
     )
+
+
+def _columns(alias: str = "", suffix: str = "") -> dict[str, str]:
+    prefix = f"{alias}." if alias else ""
+    return {
+        name: f"{prefix}{name}{suffix}"
+        for name in ("given_name", "last_name", "birth_date")
+    }
 
 
 def deterministic_links(records: pl.DataFrame, config: IdentityConfig) -> pl.DataFrame:
@@ -77,23 +89,21 @@ def deterministic_links(records: pl.DataFrame, config: IdentityConfig) -> pl.Dat
         )
     parts.append(
         f"""
-        with keyed as (
-            -- A +tag never makes two people's addresses differ; dots can.
-            select *, regexp_replace(email, '\\+[^@]*@', '@') as mailbox
-            from records where email is not null
-        ),
-        grouped as (
-            select *, count(*) over (partition by mailbox) as group_size
-            from keyed
+        with grouped as (
+            -- The mailbox key is the mailbox mail is delivered to: +tags
+            -- dropped everywhere, dots dropped where the provider ignores
+            -- them (gmail), so two keys never name one mailbox.
+            select *, count(*) over (partition by email_match_key) as group_size
+            from records where email_match_key is not null
         )
         select l.record_key as record_key_l, r.record_key as record_key_r,
             'same email, names agree' as rule
         from grouped as l
         join grouped as r
-            on l.mailbox = r.mailbox
+            on l.email_match_key = r.email_match_key
             and l.record_key < r.record_key
         where l.group_size <= {config.max_key_group}
-            and not ({_conflict_sql("l", "r")})
+            and not ({_people_differ_sql(_columns("l"), _columns("r"))})
         """
     )
     query = " union all ".join(f"({part})" for part in parts)
@@ -117,17 +127,21 @@ def deterministic_links(records: pl.DataFrame, config: IdentityConfig) -> pl.Dat
     return edges
 
 
-def drop_conflicting_pairs(pairs: pl.DataFrame) -> pl.DataFrame:
-    """Drop model links whose first names and birth dates disagree.
+def drop_conflicting_pairs(pairs: pl.DataFrame, config: IdentityConfig) -> pl.DataFrame:
+    """Drop model links that describe two people.
 
     A shared household email or phone, street and surname can outweigh a
     different first name in the model; such a pair is two people. So is a
-    pair with known, different emails and no phone in common.
+    pair holding two different private mailboxes and no phone in common.
     """
     if pairs.is_empty():
         return pairs
     con = duckdb.connect()
     con.register("pairs", pairs.to_arrow())
+    con.register(
+        "personal_domains",
+        pl.DataFrame({"domain": sorted(config.personal_email_domains)}).to_arrow(),
+    )
     kept = con.sql(
         f"""
         select * from pairs
@@ -136,8 +150,8 @@ def drop_conflicting_pairs(pairs: pl.DataFrame) -> pl.DataFrame:
     ).pl()
     con.close()
     logger.info(
-        "Pair guard dropped %d of %d model links (first names and birth dates "
-        "disagree)",
+        "Pair guard dropped %d of %d model links (names and birth dates "
+        "disagree, or two private mailboxes)",
         pairs.height - kept.height,
         pairs.height,
     )
@@ -146,19 +160,14 @@ def drop_conflicting_pairs(pairs: pl.DataFrame) -> pl.DataFrame:
 
 def _conflict_sql_pairs() -> str:
     # Namesakes in one household (a father and son) share name and address;
-    # known, different emails with no phone in common tell them apart. The
-    # cost: one person's two mailboxes at one address are not linked by this
-    # pair alone (a shared account key or a third record still joins them).
+    # their own private mailboxes, with no phone in common, tell them apart.
+    # A company address beside a private one is the same person at work, so
+    # it does not count against a link.
+    private = "split_part({}, '@', 2) in (select domain from personal_domains)"
     contacts_differ = (
         "(coalesce(email_match_key_l <> email_match_key_r, false) "
-        "and not coalesce(phone_key_l = phone_key_r, false))"
+        "and not coalesce(phone_key_l = phone_key_r, false) "
+        f"and {private.format('email_l')} and {private.format('email_r')})"
     )
-    return (
-        f"{contacts_differ} or "
-        "(given_name_l is not null and given_name_r is not null "
-        f"and jaro_winkler_similarity(given_name_l, given_name_r) "
-        f"< {FIRST_NAMES_AGREE} "
-        "and coalesce(given_name_l <> last_name_r, true) "
-        "and not coalesce(birth_date_l = birth_date_r, false))"
-        " or coalesce(birth_date_l <> birth_date_r, false)"
-    )
+    people_differ = _people_differ_sql(_columns(suffix="_l"), _columns(suffix="_r"))
+    return f"{contacts_differ} or {people_differ}"

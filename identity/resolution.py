@@ -6,6 +6,7 @@ clusters within identifier limits -> stable ids and history -> explanations.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from identity import model as splink_model
-from identity.canonical import canonicalize
+from identity.canonical import FIELDS, SOURCE_KEYS, canonicalize
 from identity.clustering import cluster_records
 from identity.config import IdentityConfig
 from identity.explain import explain_links
@@ -33,6 +34,7 @@ ASSIGNMENT_COLUMNS = (
     "customer_created_at",
     "needs_review",
     "review_reason",
+    "record_fingerprint",
 )
 
 
@@ -70,13 +72,15 @@ def resolve(
         model_dir: Where the trained model lives; it is trained and saved
             there when missing or when `retrain` is set, else reused.
         previous: The last assignment (`record_key`, `customer_id`,
-            `customer_created_at`), whose ids are kept.
+            `customer_created_at`, optionally `record_fingerprint`), whose
+            ids are kept.
         retrain: Train a new model even if one is saved.
-        incremental: Link only records missing from `previous`, against the
-            rest and each other; previous customers stay as they were
-            (they can grow or merge, not split). Known shortcoming: a record
-            already assigned whose fields changed in its source is not
-            relinked, so it keeps its customer until a full rebuild.
+        incremental: Link only records that are new or whose identity
+            fields changed since `previous` (by `record_fingerprint`),
+            against the rest and each other. Previous customers keep their
+            unchanged records: they can grow or merge, not split, so a
+            customer that a changed record held together stays whole until
+            a full rebuild.
         run_id: Recorded in the history.
         now: Time of the run (defaults to the current UTC time).
         parse_phones: Parse phones with `phonenumbers` (see `canonicalize`).
@@ -93,6 +97,7 @@ def resolve(
     with clock("canonicalize"):
         canonical = canonicalize(records, config, parse_phones=parse_phones)
         _require_unique_keys(canonical)
+        fingerprints = _fingerprints(canonical)
     with clock("deterministic"):
         deterministic = deterministic_links(canonical, config)
 
@@ -104,7 +109,7 @@ def resolve(
         else:
             linker = splink_model.build_linker(canonical, settings, model_dir=model_dir)
 
-    known = previous.join(canonical.select("record_key"), on="record_key")
+    known = _unchanged(previous, fingerprints)
     incremental = incremental and not known.is_empty()
     new_records = canonical.height
     with clock("predict"):
@@ -120,7 +125,7 @@ def resolve(
             pairs, comparisons, timings["blocking"] = splink_model.predict_all(
                 linker, config.match_probability
             )
-        pairs = drop_conflicting_pairs(pairs)
+        pairs = drop_conflicting_pairs(pairs, config)
 
     with clock("cluster"):
         model_edges = pairs.select(
@@ -137,7 +142,11 @@ def resolve(
 
     with clock("ids"):
         assigned, history = assign_stable_ids(
-            clustering.clusters, previous, clustering.links, run_id, now
+            clustering.clusters,
+            previous.select(empty_previous().columns),
+            clustering.links,
+            run_id,
+            now,
         )
         assignment = (
             canonical.select("source", "source_record_id", "record_key")
@@ -148,6 +157,7 @@ def resolve(
                 ),
                 on="record_key",
             )
+            .join(fingerprints, on="record_key")
             .with_columns(needs_review=pl.col("review_reason").is_not_null())
             .select(ASSIGNMENT_COLUMNS)
             .sort("record_key")
@@ -178,6 +188,48 @@ def resolve(
         trained=trained,
         new_records=new_records,
     )
+
+
+def _fingerprints(canonical: pl.DataFrame) -> pl.DataFrame:
+    """A digest of each record's identity fields, to notice changed records.
+
+    Computed with hashlib rather than polars' hash, which may change between
+    polars versions and would make every record look changed.
+    """
+    text = pl.concat_str(
+        [
+            pl.col(name).cast(pl.String).fill_null("\x00")
+            for name in FIELDS + SOURCE_KEYS
+        ],
+        separator="\x1f",
+    )
+    return canonical.select(
+        "record_key",
+        record_fingerprint=text.map_elements(
+            lambda value: hashlib.blake2b(value.encode(), digest_size=12).hexdigest(),
+            return_dtype=pl.String,
+        ),
+    )
+
+
+def _unchanged(previous: pl.DataFrame, fingerprints: pl.DataFrame) -> pl.DataFrame:
+    """Previous assignments of records still present with the same fields.
+
+    An assignment written before fingerprints were kept has none; its records
+    count as unchanged.
+    """
+    known = previous.join(
+        fingerprints.rename({"record_fingerprint": "current"}), on="record_key"
+    )
+    if "record_fingerprint" not in known.columns:
+        return known.drop("current")
+    same = pl.col("record_fingerprint").is_null() | (
+        pl.col("record_fingerprint") == pl.col("current")
+    )
+    changed = known.filter(~same).height
+    if changed:
+        logger.info("%d known records changed their fields; relinking them", changed)
+    return known.filter(same).drop("current", "record_fingerprint")
 
 
 def _previous_customer_edges(known: pl.DataFrame) -> pl.DataFrame:

@@ -176,7 +176,7 @@ def _print_identity_accuracy(settings: Settings) -> None:
         return
     import polars as pl
 
-    from identity.evaluation import pairwise_scores
+    from identity.evaluation import pairwise_scores, records_with_evidence
     from orchestration.warehouse import connect
 
     with connect(settings.warehouse_path, read_only=True) as con:
@@ -184,10 +184,21 @@ def _print_identity_accuracy(settings: Settings) -> None:
             "select source, source_record_id, customer_id "
             "from identity.record_to_customer"
         ).pl()
-    scores = pairwise_scores(assignment, pl.read_parquet(truth_file))
+        records = con.sql("select * from staging.int_identity_records").pl()
+    truth = pl.read_parquet(truth_file)
+    evidence = records_with_evidence(records)
+    linkable = pairwise_scores(
+        assignment, truth.join(evidence, on=["source", "source_record_id"])
+    )
+    every = pairwise_scores(assignment, truth)
     click.echo(
-        f"Identity vs truth:     precision {scores.precision:.3f}, "
-        f"recall {scores.recall:.3f}, F1 {scores.f1:.3f} (pairwise)"
+        f"Identity vs truth:     pairwise F1 {linkable.f1:.3f} (precision "
+        f"{linkable.precision:.3f}, recall {linkable.recall:.3f}) over "
+        f"{linkable.records:,} records with identity data;"
+    )
+    click.echo(
+        f"                       F1 {every.f1:.3f} over all {every.records:,}, "
+        f"including {every.records - linkable.records:,} anonymous web visitors"
     )
 
 

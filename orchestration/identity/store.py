@@ -95,8 +95,17 @@ def read_previous(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         if "customer_created_at" in columns
         else "cast('1970-01-01' as timestamp) as customer_created_at"
     )
+    # Fingerprints tell changed records apart; older tables have none.
+    fingerprint = (
+        "record_fingerprint"
+        if "record_fingerprint" in columns
+        else "cast(null as varchar) as record_fingerprint"
+    )
     return (
-        con.sql(f"select record_key, customer_id, {created} from {ASSIGNMENT_TABLE}")
+        con.sql(
+            f"select record_key, customer_id, {created}, {fingerprint} "
+            f"from {ASSIGNMENT_TABLE}"
+        )
         .pl()
         .cast(empty_previous().schema)
     )

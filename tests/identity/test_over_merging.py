@@ -82,6 +82,87 @@ def test_same_person_in_two_sources_still_links(population, model_dir):
     assert _customer(result, "email:p1") == _customer(result, "support:p2")
 
 
+def _namesakes_at_one_address(email_a: str, email_b: str) -> list[dict]:
+    home = {
+        "first_name": "Oskar",
+        "last_name": "Lindqvist",
+        "street": "birch lane",
+        "house_number": "41",
+        "postcode": "55401",
+    }
+    return [
+        {"source": "shop", "source_record_id": "n1", "email": email_a, **home},
+        {"source": "email", "source_record_id": "n2", "email": email_b, **home},
+    ]
+
+
+def test_namesakes_at_one_address_with_own_private_mailboxes_stay_apart(
+    population, tmp_path
+):
+    # A father and son: same name and address, each with a mailbox of his own.
+    extra = _namesakes_at_one_address(
+        "oskar.lindqvist@gmail.com", "oskarlindqvist77@yahoo.com"
+    )
+
+    # Trained with these records, so the name alone scores as high as in
+    # the control below; only the guard keeps the two apart.
+    result = resolve(
+        _with_population(population, extra), IdentityConfig(), model_dir=tmp_path
+    )
+
+    assert _customer(result, "shop:n1") != _customer(result, "email:n2")
+
+
+def test_a_work_mailbox_beside_a_private_one_is_the_same_person(population, tmp_path):
+    extra = _namesakes_at_one_address(
+        "oskar.lindqvist@gmail.com", "oskar.lindqvist@northwind-traders.com"
+    )
+
+    # Trained with these records, as a full run would be: the shared model
+    # has never seen the name, so it would weigh it as an average name.
+    result = resolve(
+        _with_population(population, extra), IdentityConfig(), model_dir=tmp_path
+    )
+
+    assert _customer(result, "shop:n1") == _customer(result, "email:n2")
+
+
+def test_one_typo_in_a_first_name_does_not_break_a_shared_mailbox(
+    population, model_dir
+):
+    extra = [
+        {
+            "source": "shop",
+            "source_record_id": "t1",
+            "first_name": "Jean",
+            "last_name": "Garnier",
+            "email": "jean_garnier@orange.fr",
+        },
+        {
+            "source": "email",
+            "source_record_id": "t2",
+            "first_name": "Jein",
+            "last_name": "Garnier",
+            "email": "jean_garnier@orange.fr",
+        },
+        # Different first names on one family mailbox are still two people.
+        {
+            "source": "email",
+            "source_record_id": "t3",
+            "first_name": "Camille",
+            "last_name": "Garnier",
+            "email": "jean_garnier@orange.fr",
+        },
+    ]
+
+    result = resolve(
+        _with_population(population, extra), IdentityConfig(), model_dir=model_dir
+    )
+
+    assert _customer(result, "shop:t1") == _customer(result, "email:t2")
+    assert _customer(result, "shop:t1") != _customer(result, "email:t3")
+
+
 def test_placeholder_values_never_link(population, model_dir):
     extra = [
         {
@@ -139,6 +220,7 @@ def test_junk_email_shared_by_many_records_links_nothing():
         {
             "record_key": [f"web:{i}" for i in range(60)],
             "email": ["orders@shop-example.com"] * 60,
+            "email_match_key": ["orders@shop-example.com"] * 60,
             "given_name": ["sam"] * 60,
             "last_name": ["lee"] * 60,
             "birth_date": [None] * 60,

@@ -154,3 +154,41 @@ def test_incremental_run_keeps_ids_and_agrees_with_a_full_rebuild(
     unchanged = kept.filter(~pl.col("customer_id").is_in(list(merged)))
     assert (unchanged["customer_id"] == unchanged["customer_id_after"]).all()
     assert assignment_agreement(incremental.assignment, full.assignment) >= 0.999
+
+
+def test_incremental_run_relinks_a_record_whose_fields_changed(population, model_dir):
+    records, _ = population
+    config = IdentityConfig()
+    base = resolve(records, config, model_dir=model_dir, now=RUN_1)
+    ids = _ids(base.assignment)
+    # An audience member rewrites their profile with another person's details.
+    audience = records.filter(
+        (pl.col("source") == "email") & pl.col("email").is_not_null()
+    ).with_columns(record_key=pl.lit("email:") + pl.col("source_record_id"))
+    moved, donor = audience.row(0, named=True), None
+    for row in audience.iter_rows(named=True):
+        if ids[row["record_key"]] != ids[moved["record_key"]]:
+            donor = row
+            break
+    fields = ["first_name", "last_name", "email", "phone", "birth_date"]
+    is_moved = (pl.col("source") == "email") & (
+        pl.col("source_record_id") == moved["source_record_id"]
+    )
+    changed = records.with_columns(
+        pl.when(is_moved).then(pl.lit(donor[name])).otherwise(pl.col(name)).alias(name)
+        for name in fields
+    )
+
+    incremental = resolve(
+        changed,
+        config,
+        model_dir=model_dir,
+        previous=base.assignment,
+        incremental=True,
+        now=RUN_2,
+    )
+
+    after = _ids(incremental.assignment)
+    assert incremental.new_records == 1
+    assert after[moved["record_key"]] == after[donor["record_key"]]
+    assert after[donor["record_key"]] == ids[donor["record_key"]]
