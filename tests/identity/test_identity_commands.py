@@ -51,6 +51,8 @@ def test_evaluate_prints_pairwise_and_bcubed_per_source_pair(data_dir):
     )
     precision = float(overall.split()[2])
     assert precision >= 0.98
+    reachable = result.output.split("would recall ")[1].split()[0]
+    assert 0.5 < float(reachable) <= 1.0
 
 
 def test_evaluate_without_truth_says_what_to_do(tmp_path, monkeypatch):
