@@ -51,7 +51,9 @@ def _load(data: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     return records, pl.read_parquet(data / "truth" / "records.parquet")
 
 
-def _scores(assignment: pl.DataFrame, truth: pl.DataFrame, records) -> dict:
+def _scores(
+    assignment: pl.DataFrame, truth: pl.DataFrame, records: pl.DataFrame
+) -> dict:
     """Pairwise scores over all records and over those with identity evidence
     (anonymous web visitors who never identified carry none)."""
     every = pairwise_scores(assignment, truth)
@@ -239,14 +241,15 @@ def _print_table(results: list[dict]) -> None:
             print(f"{name:<20}{fmt.format(a):>14}{fmt.format(b):>14}{ratio:>8}")
         reachable = ours["reachable_recall"]
         print(
-            f"{'reachable recall':<20}{reachable:>14.4f}  (F1 ceiling at precision "
-            f"1: {2 * reachable / (1 + reachable):.4f})"
+            f"{'reachable recall':<20}{reachable:>14.4f}  (F1 at that recall and "
+            f"precision 1: {2 * reachable / (1 + reachable):.4f})"
         )
     print(
         "evidence_*: scored over records carrying any name, contact, address or "
         "account key (anonymous web visitors who never identified carry none).\n"
-        "reachable recall: the evidence recall of a perfect linker that needs a "
-        "shared email, phone, account key or full name at one address."
+        "reachable recall: the evidence recall of a perfect linker that only "
+        "pairs records sharing an account key, email, phone, or name with "
+        "postcode or birth date (identity.evaluation.SHARED_EVIDENCE)."
     )
     if len(results) > 1:
         small, large = results[0], results[-1]

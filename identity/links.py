@@ -22,6 +22,9 @@ logger = logging.getLogger(__name__)
 # the account's owner (web records carry the logged-in shop customer id).
 ACCOUNT_KEYS = ("shop_customer_id", "support_user_id", "web_anonymous_id")
 FIRST_NAMES_AGREE = 0.9
+# A first name one edit from another is a typo of it when it is at least this
+# many times rarer among the records.
+TYPO_RARITY = 10
 EDGE_SCHEMA = {
     "record_key_l": pl.String,
     "record_key_r": pl.String,
@@ -33,30 +36,49 @@ EDGE_SCHEMA = {
 
 def _people_differ_sql(left: dict[str, str], right: dict[str, str]) -> str:
     """SQL true when two records' first names or birth dates say they are two
-    people; `left` and `right` map given_name, last_name, birth_date to columns.
+    people. `left` and `right` map given_name, last_name, birth_date and
+    given_count (records holding that given name) to column expressions.
 
-    First names differ when both are known, neither similar (Jaro-Winkler)
-    nor one typo apart, nor swapped with the last name ("Last First" in one
-    name field), and the birth dates do not vouch for them. Known, different
-    birth dates always differ.
+    First names differ when both are known and none of these holds: they are
+    similar (Jaro-Winkler); one is a typo of the other (one edit apart and
+    at least `TYPO_RARITY` times rarer, so Leo and Lea, both common, stay two
+    names); one record has first and last name swapped ("Last First" in one
+    name field); the birth dates are known and equal. Known, different birth
+    dates always differ. Every clause is null-safe: a null would turn the
+    caller's `not (...)` into a silent drop.
     """
+    given_l, given_r = left["given_name"], right["given_name"]
+    count_l, count_r = left["given_count"], right["given_count"]
     return (
-        f"({left['given_name']} is not null and {right['given_name']} is not null "
-        f"and jaro_winkler_similarity({left['given_name']}, {right['given_name']}) "
-        f"< {FIRST_NAMES_AGREE} "
-        f"and damerau_levenshtein({left['given_name']}, {right['given_name']}) > 1 "
-        f"and coalesce({left['given_name']} <> {right['last_name']}, true) "
+        f"({given_l} is not null and {given_r} is not null "
+        f"and jaro_winkler_similarity({given_l}, {given_r}) < {FIRST_NAMES_AGREE} "
+        f"and not (damerau_levenshtein({given_l}, {given_r}) <= 1 "
+        f"and coalesce(least({count_l}, {count_r}) * {TYPO_RARITY} "
+        f"<= greatest({count_l}, {count_r}), false)) "
+        f"and coalesce({given_l} <> {right['last_name']}, true) "
+        f"and coalesce({given_r} <> {left['last_name']}, true) "
         f"and not coalesce({left['birth_date']} = {right['birth_date']}, false))"
         f" or coalesce({left['birth_date']} <> {right['birth_date']}, false)"
     )
 
 
 def _columns(alias: str = "", suffix: str = "") -> dict[str, str]:
+    """Columns `_people_differ_sql` reads, as `alias.name` or `name<suffix>`."""
     prefix = f"{alias}." if alias else ""
     return {
         name: f"{prefix}{name}{suffix}"
-        for name in ("given_name", "last_name", "birth_date")
+        for name in ("given_name", "last_name", "birth_date", "given_count")
     }
+
+
+def given_name_counts(records: pl.DataFrame) -> pl.DataFrame:
+    """How many records hold each given name: rare variants of a common name
+    are typos of it."""
+    return (
+        records.drop_nulls("given_name")
+        .group_by("given_name")
+        .agg(given_count=pl.len().cast(pl.Int64))
+    )
 
 
 def deterministic_links(records: pl.DataFrame, config: IdentityConfig) -> pl.DataFrame:
@@ -75,6 +97,7 @@ def deterministic_links(records: pl.DataFrame, config: IdentityConfig) -> pl.Dat
     started = time.perf_counter()
     con = duckdb.connect()
     con.register("records", records.to_arrow())
+    con.register("name_counts", given_name_counts(records).to_arrow())
     parts = []
     for key in ACCOUNT_KEYS:
         parts.append(
@@ -90,11 +113,15 @@ def deterministic_links(records: pl.DataFrame, config: IdentityConfig) -> pl.Dat
     parts.append(
         f"""
         with grouped as (
-            -- The mailbox key is the mailbox mail is delivered to: +tags
-            -- dropped everywhere, dots dropped where the provider ignores
-            -- them (gmail), so two keys never name one mailbox.
-            select *, count(*) over (partition by email_match_key) as group_size
-            from records where email_match_key is not null
+            -- The mailbox key drops +tags everywhere and dots where the
+            -- provider ignores them (gmail): one mailbox, one key. Where a
+            -- provider has no +tags, two people's keys could coincide; the
+            -- first-name check below still tells them apart.
+            select records.*, name_counts.given_count,
+                count(*) over (partition by email_match_key) as group_size
+            from records
+            left join name_counts using (given_name)
+            where email_match_key is not null
         )
         select l.record_key as record_key_l, r.record_key as record_key_r,
             'same email, names agree' as rule
@@ -127,47 +154,66 @@ def deterministic_links(records: pl.DataFrame, config: IdentityConfig) -> pl.Dat
     return edges
 
 
-def drop_conflicting_pairs(pairs: pl.DataFrame, config: IdentityConfig) -> pl.DataFrame:
+def drop_conflicting_pairs(
+    pairs: pl.DataFrame, name_counts: pl.DataFrame, config: IdentityConfig
+) -> pl.DataFrame:
     """Drop model links that describe two people.
 
     A shared household email or phone, street and surname can outweigh a
     different first name in the model; such a pair is two people. So is a
-    pair holding two different private mailboxes and no phone in common.
+    pair holding two different personal mailboxes and no phone in common.
+
+    Args:
+        pairs: Splink's scored pairs, with its `_l`/`_r` columns.
+        name_counts: `given_name_counts` of all records being resolved.
+        config: `personal_email_domains` is read.
     """
     if pairs.is_empty():
         return pairs
     con = duckdb.connect()
     con.register("pairs", pairs.to_arrow())
+    con.register("name_counts", name_counts.to_arrow())
     con.register(
         "personal_domains",
         pl.DataFrame({"domain": sorted(config.personal_email_domains)}).to_arrow(),
     )
     kept = con.sql(
         f"""
-        select * from pairs
-        where not ({_conflict_sql_pairs()})
+        with counted as (
+            select pairs.*, left_count.given_count as given_count_l,
+                right_count.given_count as given_count_r
+            from pairs
+            left join name_counts as left_count
+                on left_count.given_name = pairs.given_name_l
+            left join name_counts as right_count
+                on right_count.given_name = pairs.given_name_r
+        )
+        select * exclude (given_count_l, given_count_r) from counted
+        where not ({_pair_conflict_sql()})
         """
     ).pl()
     con.close()
     logger.info(
-        "Pair guard dropped %d of %d model links (names and birth dates "
-        "disagree, or two private mailboxes)",
+        "Pair guard dropped %d of %d model links (first names or birth dates "
+        "disagree, or two personal mailboxes)",
         pairs.height - kept.height,
         pairs.height,
     )
     return kept
 
 
-def _conflict_sql_pairs() -> str:
+def _pair_conflict_sql() -> str:
     # Namesakes in one household (a father and son) share name and address;
-    # their own private mailboxes, with no phone in common, tell them apart.
-    # A company address beside a private one is the same person at work, so
-    # it does not count against a link.
-    private = "split_part({}, '@', 2) in (select domain from personal_domains)"
+    # their own personal mailboxes, with no phone in common, tell them apart.
+    # A company address beside a personal one is the same person at work, so
+    # it does not count against a link; neither do two company addresses
+    # (a job change), which leaves namesake colleagues to the model.
+    personal = "split_part({}, '@', 2) in (select domain from personal_domains)"
     contacts_differ = (
         "(coalesce(email_match_key_l <> email_match_key_r, false) "
         "and not coalesce(phone_key_l = phone_key_r, false) "
-        f"and {private.format('email_l')} and {private.format('email_r')})"
+        f"and coalesce({personal.format('email_l')}, false) "
+        f"and coalesce({personal.format('email_r')}, false))"
     )
     people_differ = _people_differ_sql(_columns(suffix="_l"), _columns(suffix="_r"))
     return f"{contacts_differ} or {people_differ}"

@@ -20,7 +20,12 @@ from identity.canonical import FIELDS, SOURCE_KEYS, canonicalize
 from identity.clustering import cluster_records
 from identity.config import IdentityConfig
 from identity.explain import explain_links
-from identity.links import EDGE_SCHEMA, deterministic_links, drop_conflicting_pairs
+from identity.links import (
+    EDGE_SCHEMA,
+    deterministic_links,
+    drop_conflicting_pairs,
+    given_name_counts,
+)
 from identity.stable_ids import assign_stable_ids, empty_previous
 
 logger = logging.getLogger(__name__)
@@ -48,7 +53,7 @@ class Resolution:
     timings: dict[str, float] = field(default_factory=dict)
     comparisons: int = 0  # pairs Splink scored (incremental: those kept)
     trained: bool = False
-    new_records: int = 0
+    records_linked: int = 0
 
 
 def resolve(
@@ -109,14 +114,25 @@ def resolve(
         else:
             linker = splink_model.build_linker(canonical, settings, model_dir=model_dir)
 
-    known = _unchanged(previous, fingerprints)
+    # A record whose identity fields changed is linked afresh, and its old
+    # customer is no evidence for its id: it moves, it does not merge.
+    changed = _changed_records(previous, fingerprints)
+    previous = previous.select(empty_previous().columns).join(
+        changed, on="record_key", how="anti"
+    )
+    known = previous.join(canonical.select("record_key"), on="record_key")
     incremental = incremental and not known.is_empty()
-    new_records = canonical.height
+    records_linked = canonical.height
     with clock("predict"):
         if incremental:
+            if not changed.is_empty():
+                logger.info(
+                    "%d known records changed their identity fields; relinking them",
+                    changed.height,
+                )
             is_new = ~canonical["record_key"].is_in(known["record_key"].implode())
             new = canonical.filter(is_new)
-            new_records = new.height
+            records_linked = new.height
             pairs = splink_model.predict_incremental(
                 linker, canonical.filter(~is_new), new, config.match_probability
             )
@@ -125,7 +141,7 @@ def resolve(
             pairs, comparisons, timings["blocking"] = splink_model.predict_all(
                 linker, config.match_probability
             )
-        pairs = drop_conflicting_pairs(pairs, config)
+        pairs = drop_conflicting_pairs(pairs, given_name_counts(canonical), config)
 
     with clock("cluster"):
         model_edges = pairs.select(
@@ -143,7 +159,7 @@ def resolve(
     with clock("ids"):
         assigned, history = assign_stable_ids(
             clustering.clusters,
-            previous.select(empty_previous().columns),
+            previous,
             clustering.links,
             run_id,
             now,
@@ -175,7 +191,7 @@ def resolve(
     logger.info(
         "Resolved %d records (%d linked this run) into %d customers; stages: %s",
         assignment.height,
-        new_records,
+        records_linked,
         assignment["customer_id"].n_unique(),
         ", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings.items()),
     )
@@ -186,7 +202,7 @@ def resolve(
         timings=timings,
         comparisons=comparisons,
         trained=trained,
-        new_records=new_records,
+        records_linked=records_linked,
     )
 
 
@@ -212,24 +228,21 @@ def _fingerprints(canonical: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _unchanged(previous: pl.DataFrame, fingerprints: pl.DataFrame) -> pl.DataFrame:
-    """Previous assignments of records still present with the same fields.
+def _changed_records(
+    previous: pl.DataFrame, fingerprints: pl.DataFrame
+) -> pl.DataFrame:
+    """`record_key` of records whose identity fields differ from last run.
 
     An assignment written before fingerprints were kept has none; its records
-    count as unchanged.
+    count as unchanged until a full rebuild writes them.
     """
-    known = previous.join(
-        fingerprints.rename({"record_fingerprint": "current"}), on="record_key"
+    if "record_fingerprint" not in previous.columns:
+        return pl.DataFrame(schema={"record_key": pl.String})
+    return (
+        previous.join(fingerprints, on="record_key", suffix="_now")
+        .filter(pl.col("record_fingerprint") != pl.col("record_fingerprint_now"))
+        .select("record_key")
     )
-    if "record_fingerprint" not in known.columns:
-        return known.drop("current")
-    same = pl.col("record_fingerprint").is_null() | (
-        pl.col("record_fingerprint") == pl.col("current")
-    )
-    changed = known.filter(~same).height
-    if changed:
-        logger.info("%d known records changed their fields; relinking them", changed)
-    return known.filter(same).drop("current", "record_fingerprint")
 
 
 def _previous_customer_edges(known: pl.DataFrame) -> pl.DataFrame:

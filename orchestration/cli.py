@@ -157,16 +157,29 @@ def _print_summary(settings: Settings) -> None:
     click.echo(f"Unified customers:     {result.customers:>10,}")
     _print_identity_accuracy(settings)
     click.echo(f"Warehouse:             {result.warehouse_path}")
+    _print_contract_docs(settings)
     click.echo("")
     click.echo("Next:")
-    click.echo("  .venv/bin/cdp ui                 # Dagster UI: http://localhost:3000")
-    click.echo("  .venv/bin/cdp docs               # dbt docs: http://localhost:8080")
-    click.echo(
-        "  .venv/bin/cdp collector          # event collector, API docs: "
-        "http://localhost:8088/docs"
-    )
-    click.echo("  .venv/bin/cdp identity evaluate  # identity accuracy in detail")
-    click.echo("  .venv/bin/cdp summary            # these counts again")
+    next_steps = [
+        ("ui", "Dagster UI: http://localhost:3000"),
+        ("docs", "dbt docs: http://localhost:8080"),
+        (
+            "collector --write-key KEY",
+            "event collector, API docs: http://localhost:8088/docs",
+        ),
+        ("identity evaluate", "identity accuracy in detail"),
+        ("summary", "these counts again"),
+    ]
+    for command, what in next_steps:
+        click.echo(f"  .venv/bin/cdp {command:<25}  # {what}")
+
+
+def _print_contract_docs(settings: Settings) -> None:
+    from data_contracts.data_docs import site_index
+
+    index = site_index(settings.contract_docs_dir)
+    if index.exists():
+        click.echo(f"Contract results:      {index}")
 
 
 def _print_identity_accuracy(settings: Settings) -> None:
@@ -194,7 +207,7 @@ def _print_identity_accuracy(settings: Settings) -> None:
     click.echo(
         f"Identity vs truth:     pairwise F1 {linkable.f1:.3f} (precision "
         f"{linkable.precision:.3f}, recall {linkable.recall:.3f}) over "
-        f"{linkable.records:,} records with identity data;"
+        f"{linkable.records:,} records with identity evidence;"
     )
     click.echo(
         f"                       F1 {every.f1:.3f} over all {every.records:,}, "
@@ -218,6 +231,7 @@ def _reset_data(settings: Settings) -> None:
     """
     stale = [settings.landing_dir, settings.data_dir / "truth"]
     stale += [model_dir(settings.data_dir), docs_dir(settings.warehouse_path)]
+    stale.append(settings.contract_docs_dir)
     for folder in stale:
         if folder.exists():
             shutil.rmtree(folder)

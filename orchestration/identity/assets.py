@@ -75,7 +75,7 @@ def record_to_customer(
         customers,
         ASSIGNMENT_TABLE,
         "incremental" if incremental else "full",
-        resolution.new_records,
+        resolution.records_linked,
         largest,
         review,
     )
@@ -84,7 +84,7 @@ def record_to_customer(
             "dagster/row_count": assignment.height,
             "records": assignment.height,
             "customers": customers,
-            "records_linked": resolution.new_records,
+            "records_linked": resolution.records_linked,
             "mode": "incremental" if incremental else "full",
             "model_trained": resolution.trained,
             "comparisons": resolution.comparisons,

@@ -127,33 +127,20 @@ def test_a_work_mailbox_beside_a_private_one_is_the_same_person(population, tmp_
     assert _customer(result, "shop:n1") == _customer(result, "email:n2")
 
 
-def test_one_typo_in_a_first_name_does_not_break_a_shared_mailbox(
+def test_a_typo_of_a_common_first_name_does_not_break_a_shared_mailbox(
     population, model_dir
 ):
+    # "Margaret" is common in the population; "Margeret" is a typo of it.
+    mailbox = {"last_name": "Garnier", "email": "m_garnier@orange.fr"}
     extra = [
-        {
-            "source": "shop",
-            "source_record_id": "t1",
-            "first_name": "Jean",
-            "last_name": "Garnier",
-            "email": "jean_garnier@orange.fr",
-        },
-        {
-            "source": "email",
-            "source_record_id": "t2",
-            "first_name": "Jein",
-            "last_name": "Garnier",
-            "email": "jean_garnier@orange.fr",
-        },
-        # Different first names on one family mailbox are still two people.
-        {
-            "source": "email",
-            "source_record_id": "t3",
-            "first_name": "Camille",
-            "last_name": "Garnier",
-            "email": "jean_garnier@orange.fr",
-        },
-    ]
+        {"source": "shop", "source_record_id": "t1", "first_name": "Margaret",
+         **mailbox},
+        {"source": "email", "source_record_id": "t2", "first_name": "Margeret",
+         **mailbox},
+        # A different first name on one family mailbox is another person.
+        {"source": "email", "source_record_id": "t3", "first_name": "Camille",
+         **mailbox},
+    ]  # fmt: skip
 
     result = resolve(
         _with_population(population, extra), IdentityConfig(), model_dir=model_dir
@@ -161,6 +148,24 @@ def test_one_typo_in_a_first_name_does_not_break_a_shared_mailbox(
 
     assert _customer(result, "shop:t1") == _customer(result, "email:t2")
     assert _customer(result, "shop:t1") != _customer(result, "email:t3")
+
+
+def test_two_real_names_one_letter_apart_on_a_family_mailbox_stay_apart(
+    population, model_dir
+):
+    # Ines and Inez are one edit apart but equally common: two people.
+    mailbox = {"last_name": "Garnier", "email": "garnier.family@orange.fr"}
+    extra = [
+        {"source": "shop", "source_record_id": f"s{i}", "first_name": name,
+         **mailbox}
+        for i, name in enumerate(["Ines", "Inez"])
+    ]  # fmt: skip
+
+    result = resolve(
+        _with_population(population, extra), IdentityConfig(), model_dir=model_dir
+    )
+
+    assert _customer(result, "shop:s0") != _customer(result, "shop:s1")
 
 
 def test_placeholder_values_never_link(population, model_dir):

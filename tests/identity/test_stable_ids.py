@@ -146,7 +146,7 @@ def test_incremental_run_keeps_ids_and_agrees_with_a_full_rebuild(
         records, config, model_dir=model_dir, previous=base.assignment, now=RUN_2
     )
 
-    assert incremental.new_records == records.height - cut
+    assert incremental.records_linked == records.height - cut
     kept = base.assignment.join(
         incremental.assignment, on="record_key", suffix="_after"
     )
@@ -161,21 +161,32 @@ def test_incremental_run_relinks_a_record_whose_fields_changed(population, model
     config = IdentityConfig()
     base = resolve(records, config, model_dir=model_dir, now=RUN_1)
     ids = _ids(base.assignment)
-    # An audience member rewrites their profile with another person's details.
-    audience = records.filter(
-        (pl.col("source") == "email") & pl.col("email").is_not_null()
-    ).with_columns(record_key=pl.lit("email:") + pl.col("source_record_id"))
-    moved, donor = audience.row(0, named=True), None
-    for row in audience.iter_rows(named=True):
-        if ids[row["record_key"]] != ids[moved["record_key"]]:
-            donor = row
-            break
+    # An audience member of a customer with other records rewrites their
+    # profile with another customer's details.
+    assignment = base.assignment.with_columns(size=pl.len().over("customer_id"))
+    audience = assignment.filter(
+        pl.col("record_key").str.starts_with("email:") & (pl.col("size") > 1)
+    )
+    moved = audience["record_key"][0]
+    old_mate = assignment.filter(
+        (pl.col("customer_id") == ids[moved]) & (pl.col("record_key") != moved)
+    )["record_key"][0]
+    donor = assignment.filter(
+        pl.col("record_key").str.starts_with("email:")
+        & (pl.col("customer_id") != ids[moved])
+    )["record_key"][0]
     fields = ["first_name", "last_name", "email", "phone", "birth_date"]
+    donor_row = records.filter(
+        pl.col("source_record_id") == donor.removeprefix("email:")
+    ).row(0, named=True)
     is_moved = (pl.col("source") == "email") & (
-        pl.col("source_record_id") == moved["source_record_id"]
+        pl.col("source_record_id") == moved.removeprefix("email:")
     )
     changed = records.with_columns(
-        pl.when(is_moved).then(pl.lit(donor[name])).otherwise(pl.col(name)).alias(name)
+        pl.when(is_moved)
+        .then(pl.lit(donor_row[name]))
+        .otherwise(pl.col(name))
+        .alias(name)
         for name in fields
     )
 
@@ -189,6 +200,8 @@ def test_incremental_run_relinks_a_record_whose_fields_changed(population, model
     )
 
     after = _ids(incremental.assignment)
-    assert incremental.new_records == 1
-    assert after[moved["record_key"]] == after[donor["record_key"]]
-    assert after[donor["record_key"]] == ids[donor["record_key"]]
+    assert incremental.records_linked == 1
+    assert after[moved] == after[donor] == ids[donor]
+    assert after[old_mate] == ids[old_mate]
+    # A move, not a merge: the moved record's old customer is not absorbed.
+    assert incremental.history.filter(pl.col("event") == "merge").is_empty()
