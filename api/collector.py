@@ -25,6 +25,18 @@ from api.landing_writer import LandingWriter
 logger = logging.getLogger(__name__)
 
 SUCCESS = {"success": True}
+API_DESCRIPTION = (
+    "Speaks Segment's HTTP API and receives SendGrid's event webhook. Accepted"
+    " events are on disk in the landing folder before the answer"
+    ' `{"success": true}`; refusals are JSON `{"code", "message"}`: 400 for a'
+    " malformed body or a missing field, 401 for a wrong write key or"
+    " signature, 413 for an event over 32 KB or a batch over 500 KB or 2,500"
+    " events."
+)
+_ANY_KEY_WARNING = (
+    "accepting any write key %s (--allow-any-write-key): anyone who can reach"
+    " this port can add events; configure write keys outside development"
+)
 
 
 @dataclass(frozen=True)
@@ -32,22 +44,40 @@ class CollectorConfig:
     """What the collector accepts and where it writes."""
 
     landing_dir: Path
-    write_keys: frozenset[str] = frozenset()  # empty: any write key is accepted
+    write_keys: frozenset[str] = frozenset()
+    # Development only: accept any write key, or none, with a warning each time.
+    allow_any_write_key: bool = False
     cors_origins: tuple[str, ...] = ()
     sendgrid_public_key: str | None = None  # base64 DER; None: unsigned webhooks
 
 
+class NoWriteKeyError(ValueError):
+    """The collector was given no write key and was not told to accept any."""
+
+
 def create_app(config: CollectorConfig) -> FastAPI:
-    """The collector's FastAPI application."""
-    app = FastAPI(title="CDP event collector", docs_url=None, redoc_url=None)
+    """The collector's FastAPI application.
+
+    Raises:
+        NoWriteKeyError: `config` has no write keys and does not allow any key.
+        ValueError: the SendGrid verification key is not an EC public key.
+    """
+    if not config.write_keys and not config.allow_any_write_key:
+        raise NoWriteKeyError("the collector needs at least one write key")
+    app = FastAPI(
+        title="CDP event collector",
+        description=API_DESCRIPTION,
+        docs_url="/docs",
+        redoc_url=None,
+    )
     writer = LandingWriter(config.landing_dir)
     key = (
         signature.load_public_key(config.sendgrid_public_key)
         if config.sendgrid_public_key
         else None
     )
-    if not config.write_keys:
-        logger.warning("no write keys configured: the collector accepts any key")
+    if config.allow_any_write_key:
+        logger.warning(_ANY_KEY_WARNING, "on start")
     if config.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -66,6 +96,13 @@ def create_app(config: CollectorConfig) -> FastAPI:
 
     @app.post("/v1/{call}")
     async def segment_call(call: str, request: Request) -> JSONResponse:
+        """A Segment call (identify, track, page, screen, group, alias) or a batch.
+
+        `call` is the call's name, `batch`, or analytics.js's one-letter path
+        (`i`, `t`, `p`, `s`, `g`, `a`, `b`). The body is JSON (sent as
+        application/json or text/plain, optionally gzip-encoded) with the write
+        key as `writeKey` or as the basic auth user.
+        """
         call = segment.SHORT_PATHS.get(call, call)
         if call != "batch" and call not in segment.CALL_TYPES:
             raise CollectorError(404, "not_found", f"There is no call /v1/{call}.")
@@ -92,6 +129,11 @@ def create_app(config: CollectorConfig) -> FastAPI:
 
     @app.post("/webhooks/email")
     async def email_webhook(request: Request) -> JSONResponse:
+        """SendGrid's event webhook: a JSON array of email events.
+
+        When a verification key is configured, the request must carry SendGrid's
+        signature and timestamp headers, checked against the raw body.
+        """
         raw = await request.body()
         if key is not None:
             signature.verify(
@@ -133,7 +175,10 @@ def _check_write_key(
     config: CollectorConfig, document: dict, authorization: str | None
 ) -> None:
     key = document.get("writeKey") or _basic_auth_user(authorization)
-    if not config.write_keys:
+    if key and key in config.write_keys:
+        return
+    if config.allow_any_write_key:
+        logger.warning(_ANY_KEY_WARNING, "for this request")
         return
     if not key:
         raise CollectorError(

@@ -5,6 +5,10 @@ import dagster as dg
 from orchestration.identity.assets import identity_full_rebuild, record_to_customer
 from orchestration.identity.resources import identity_resource
 from orchestration.ingestion.assets import source_assets
+from orchestration.ingestion.contract_docs import (
+    contract_data_docs,
+    contract_docs_resource,
+)
 from orchestration.ingestion.partitions import web_events_day_reload
 from orchestration.ingestion.schedules import daily_full_pipeline
 from orchestration.ingestion.sensors import landing_files_sensor
@@ -18,7 +22,13 @@ from orchestration.transforms.project import dbt_resource
 def build_definitions(settings: Settings) -> dg.Definitions:
     """All assets and jobs, with resources pointing where the settings say."""
     return dg.Definitions(
-        assets=[*source_assets, staging_models, record_to_customer, mart_models],
+        assets=[
+            *source_assets,
+            contract_data_docs,
+            staging_models,
+            record_to_customer,
+            mart_models,
+        ],
         jobs=[full_pipeline, identity_full_rebuild, web_events_day_reload],
         schedules=[daily_full_pipeline],
         sensors=[landing_files_sensor],
@@ -27,6 +37,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             "landing": LandingResource(path=str(settings.landing_dir)),
             "dbt": dbt_resource(),
             "identity": identity_resource(settings),
+            "contract_docs": contract_docs_resource(settings),
         },
     )
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     YamlConfigSettingsSource,
@@ -54,12 +55,38 @@ class Settings(BaseSettings):
         default=None,
         description="Dagster's run storage; default <data_dir>/dagster_home.",
     )
+    contract_docs_dir: Path | None = Field(
+        default=None,
+        description="The contracts' GX Data Docs project; default"
+        " <data_dir>/contract_docs.",
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
     duckdb_memory_limit: str = Field(
         default="4GB",
         description="DuckDB memory_limit for pipeline connections, e.g. '4GB'.",
     )
     duckdb_threads: int = Field(default=2, ge=1, le=256)
+    # NoDecode: the environment gives a comma-separated list, not JSON.
+    collector_write_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Segment write keys the collector accepts, comma-separated.",
+    )
+    collector_cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Browser origins allowed to post to the collector.",
+    )
+    collector_sendgrid_key_file: Path | None = Field(
+        default=None,
+        description="SendGrid's webhook verification key (base64 DER or PEM);"
+        " when set, the collector refuses unsigned email webhooks.",
+    )
+
+    @field_validator("collector_write_keys", "collector_cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
 
     @field_validator("log_level")
     @classmethod
@@ -86,6 +113,9 @@ class Settings(BaseSettings):
         )
         self.landing_dir = _resolved(self.landing_dir, data_dir / "landing")
         self.dagster_home = _resolved(self.dagster_home, data_dir / "dagster_home")
+        self.contract_docs_dir = _resolved(
+            self.contract_docs_dir, data_dir / "contract_docs"
+        )
         return self
 
     @classmethod

@@ -314,7 +314,8 @@ def test_cli_names_a_bad_sendgrid_key(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("CDP_DATA_DIR", str(tmp_path))
 
     result = CliRunner().invoke(
-        main, ["collector", "--sendgrid-key-file", str(key_file)]
+        main,
+        ["collector", "--write-key", WRITE_KEY, "--sendgrid-key-file", str(key_file)],
     )
 
     assert result.exit_code == 1

@@ -12,8 +12,10 @@ import uvicorn
 from segment.analytics import Client
 from segment.analytics.request import APIError
 
-from api.collector import CollectorConfig, create_app
+from api.collector import create_app
+from api.command import collector_config
 from data_contracts.loader import load_landing
+from orchestration.settings import load_settings
 
 WRITE_KEY = "wk-library"
 
@@ -25,10 +27,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def collector(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A real uvicorn server on a free port, in a thread."""
-    landing = tmp_path / "landing"
-    app = create_app(CollectorConfig(landing, write_keys=frozenset({WRITE_KEY})))
+def collector(tmp_path: Path, monkeypatch) -> Iterator[tuple[str, Path]]:
+    """A real uvicorn server on a free port, in a thread, with the key configured."""
+    monkeypatch.setenv("CDP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CDP_COLLECTOR_WRITE_KEYS", f"other-key,{WRITE_KEY}")
+    config = collector_config(load_settings())
+    landing = config.landing_dir
+    app = create_app(config)
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
