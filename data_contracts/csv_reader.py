@@ -8,7 +8,6 @@ over the file's bytes so quoted cells spanning lines are accounted for.
 import csv
 import logging
 from collections import Counter
-from collections.abc import Iterator
 
 import numpy as np
 import polars as pl
@@ -26,36 +25,6 @@ _QUOTE = ord('"')
 _CR = ord("\r")
 
 
-def csv_chunks(data: bytes, chunk_bytes: int) -> Iterator[tuple[bytes, int]]:
-    """Split a CSV into header-led pieces of about `chunk_bytes`, at record ends.
-
-    Yields each piece (the header, then whole records) and the number of lines
-    to add to `_source_line` of its rows. Records are split by the same quote
-    parity as `_record_lines`, so a quoted cell spanning lines stays whole.
-    """
-    body = data[len(_BOM) :] if data.startswith(_BOM) else data
-    if len(body) <= chunk_bytes:
-        yield data, 0
-        return
-    buf = np.frombuffer(body, dtype=np.uint8)
-    newlines = byte_positions(buf, _NEWLINE)
-    quotes = byte_positions(buf, _QUOTE)
-    ends = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
-    if len(ends) < 2:
-        yield data, 0
-        return
-    header_end = int(ends[0]) + 1
-    header_lines = int(np.searchsorted(newlines, header_end))
-    targets = np.arange(header_end + chunk_bytes, len(body), chunk_bytes)
-    cuts = np.unique(ends[np.minimum(np.searchsorted(ends, targets), len(ends) - 1)])
-    starts = [header_end, *(int(c) + 1 for c in cuts)]
-    stops = [*(int(c) + 1 for c in cuts), len(body)]
-    for start, stop in zip(starts, stops, strict=True):
-        if start < stop:
-            offset = int(np.searchsorted(newlines, start)) - header_lines
-            yield body[:header_end] + body[start:stop], offset
-
-
 def read_csv_records(
     data: bytes,
     entity: Entity,
@@ -71,7 +40,8 @@ def read_csv_records(
             (a JSON object) when the entity keeps extras, else are logged.
         source_file: the value of `_source_file`, also used in error messages.
         extra: constant text columns to add (e.g. `list_status`).
-        line_offset: added to `_source_line`, for a piece from `csv_chunks`.
+        line_offset: added to `_source_line`, for a piece of a larger file
+            (`file_pieces.csv_pieces`).
 
     Returns:
         One row per record with text columns, `_source_file` and `_source_line`.
@@ -79,7 +49,7 @@ def read_csv_records(
     body = data[len(_BOM) :] if data.startswith(_BOM) else data
     if not body.strip():
         raise LandingFileError(source_file, "the file is empty")
-    frame = _parse(body, source_file)
+    frame = _parse(body, source_file, line_offset)
     names = _header_names(body, source_file)
     if len(names) != frame.width:
         raise LandingFileError(
@@ -125,7 +95,7 @@ def read_csv_records(
     )
 
 
-def _parse(body: bytes, source_file: str) -> pl.DataFrame:
+def _parse(body: bytes, source_file: str, line_offset: int = 0) -> pl.DataFrame:
     try:
         return pl.read_csv(
             body,
@@ -135,18 +105,18 @@ def _parse(body: bytes, source_file: str) -> pl.DataFrame:
             raise_if_empty=True,
         )
     except (pl.exceptions.PolarsError, UnicodeDecodeError) as error:
-        _raise_if_not_utf8(body, source_file)
+        _raise_if_not_utf8(body, source_file, line_offset)
         first_line = str(error).strip().splitlines()[0]
         raise LandingFileError(
             source_file, f"it is not a valid CSV ({first_line})"
         ) from None
 
 
-def _raise_if_not_utf8(body: bytes, source_file: str) -> None:
+def _raise_if_not_utf8(body: bytes, source_file: str, line_offset: int = 0) -> None:
     try:
         body.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = body.count(b"\n", 0, error.start) + 1
+        line = line_offset + body.count(b"\n", 0, error.start) + 1
         byte = body[error.start]
         raise LandingFileError(
             source_file, f"it is not valid UTF-8 (byte 0x{byte:02x} on line {line})"

@@ -30,10 +30,26 @@ def read_ndjson(data: bytes, entity: Entity, source_file: str) -> pl.DataFrame:
     """Read NDJSON (gzip when the name ends in .gz); `_source_line` is the line."""
     if source_file.endswith(".gz"):
         data = _gunzip(data, source_file)
-    lines = _split_lines(data, source_file)
-    if lines.num_rows == 0:
+    frame = read_ndjson_piece(data, entity, source_file)
+    if frame is None:
         raise LandingFileError(source_file, "the file is empty")
-    return _extract(lines, entity, source_file, unit="line")
+    return frame
+
+
+def read_ndjson_piece(
+    data: bytes, entity: Entity, source_file: str, line_offset: int = 0
+) -> pl.DataFrame | None:
+    """Read whole NDJSON lines that follow `line_offset` lines of their file.
+
+    Returns None when the piece holds no line but blank ones.
+    """
+    lines = _split_lines(data, source_file, line_offset)
+    if lines.num_rows == 0:
+        return None
+    frame = _extract(lines, entity, source_file, unit="line")
+    if line_offset:
+        frame = frame.with_columns(pl.col("_source_line") + line_offset)
+    return frame
 
 
 def read_json_array(data: bytes, entity: Entity, source_file: str) -> pl.DataFrame:
@@ -113,11 +129,11 @@ def _gunzip(data: bytes, source_file: str) -> bytes:
         ) from None
 
 
-def _decode(data: bytes, source_file: str) -> str:
+def _decode(data: bytes, source_file: str, line_offset: int = 0) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
+        line = line_offset + data.count(b"\n", 0, error.start) + 1
         byte = data[error.start]
         raise LandingFileError(
             source_file, f"it is not valid UTF-8 (byte 0x{byte:02x} on line {line})"
@@ -134,7 +150,7 @@ def _load_document(data: bytes, source_file: str) -> object:
         raise LandingFileError(source_file, f"it is not valid JSON ({error})") from None
 
 
-def _split_lines(data: bytes, source_file: str) -> pa.Table:
+def _split_lines(data: bytes, source_file: str, line_offset: int = 0) -> pa.Table:
     """One row per line with its 1-based number, built over the file's buffer.
 
     Each line keeps its line break (JSON allows trailing white space); empty
@@ -154,7 +170,7 @@ def _split_lines(data: bytes, source_file: str) -> pa.Table:
     try:
         lines.validate(full=True)
     except pa.ArrowInvalid:
-        _decode(data, source_file)
+        _decode(data, source_file, line_offset)
         raise
     if not keep.any():
         return pa.table({"line": pa.array([], pa.large_string())})

@@ -1,35 +1,49 @@
 """Load landing files into `raw.<source>_<entity>`, once per file version.
 
-Each new file is parsed, checked against its contract (`contracts/*.json`)
-and then, in one transaction, its good rows go to `raw.<table>`, its bad rows
-to `quarantine.<table>` with every broken rule as a reason, and one row to
+Each new file is read, checked against its contract (`contracts/*.json`) and
+then, in one transaction, its good rows go to `raw.<table>`, its bad rows to
+`quarantine.<table>` with every broken rule as a reason, and one row to
 `ops.load_ledger` with `rows_read = rows_loaded + rows_quarantined +
 duplicates_skipped`. A crash never leaves part of a file behind, and a file
 whose path and SHA-256 are already in the ledger is skipped. A file that
 cannot be read at all is recorded as `rejected` with its reason and does not
-stop the other files.
+stop the other files. A file the collector appends to loads only the lines
+added since its last load, as long as the part loaded before is unchanged.
 """
 
-import hashlib
-import itertools
 import logging
 import re
 import time
 import uuid
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from fnmatch import fnmatch
+from itertools import repeat
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pyarrow as pa
 
+from data_contracts.batch import COUNTS, Batch, StagedFile, insert_frame
 from data_contracts.contract import Contract, load_contract
-from data_contracts.contract_sql import quote, reasons_sql
+from data_contracts.contract_sql import quote
+from data_contracts.csv_reader import read_csv_records
 from data_contracts.entities import Entity, entities_for
 from data_contracts.errors import LandingFileError
-from data_contracts.readers import read_landing_chunks
+from data_contracts.file_pieces import (
+    complete_end,
+    csv_pieces,
+    fingerprint,
+    gzip_reader,
+    line_pieces,
+    range_reader,
+)
+from data_contracts.json_reader import read_ndjson_piece
+from data_contracts.readers import read_landing_file
+from data_contracts.sql_readers import FILE_PROBLEM, reads_with_sql, sql_source
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +61,8 @@ _LEDGER_COLUMNS = (
     ("source", "varchar not null"),
     ("entity", "varchar not null"),
     ("file_path", "varchar not null"),
-    ("file_size_bytes", "bigint not null"),
-    ("file_sha256", "varchar not null"),
+    ("file_size_bytes", "bigint not null"),  # bytes covered: [0, size)
+    ("file_sha256", "varchar not null"),  # of those bytes
     ("rows_read", "bigint not null"),
     ("rows_loaded", "bigint not null"),
     ("started_at", "timestamp not null"),
@@ -59,23 +73,34 @@ _LEDGER_COLUMNS = (
     ("status", "varchar"),  # loaded or rejected
     ("reason", "varchar"),  # why a file was rejected
     ("drift_columns", "varchar[]"),  # fields outside the contract, kept in _extra
+    # Where this load started reading: 0 for a whole file, the previous
+    # load's size for the new tail of a file the collector appends to.
+    ("file_offset_bytes", "bigint"),
 )
-_COUNTS = (
-    "rows_read",
-    "rows_loaded",
-    "rows_quarantined",
-    "duplicates_skipped",
-    "rows_warned",
+_LEDGER_SCHEMA = pa.schema(
+    [
+        ("load_id", pa.string()),
+        ("source", pa.string()),
+        ("entity", pa.string()),
+        ("file_path", pa.string()),
+        ("file_size_bytes", pa.int64()),
+        ("file_offset_bytes", pa.int64()),
+        ("file_sha256", pa.string()),
+        *[(name, pa.int64()) for name in COUNTS],
+        ("started_at", pa.timestamp("us")),
+        ("finished_at", pa.timestamp("us")),
+        ("status", pa.string()),
+        ("reason", pa.string()),
+        ("drift_columns", pa.list_(pa.string())),
+    ]
 )
-# Small files share a transaction up to these limits (see _groups).
-_GROUP_BYTES = 32 * 1024 * 1024
-_GROUP_FILES = 200
-# A file larger than this is read and inserted in pieces of about this size.
-# Known shortcoming: only Shopify CSVs are split, and the whole file's bytes
-# are still read at once (for its checksum and the split), inside one
-# transaction; the 764 MB orders export of 1M people peaked at 6.4 GB RSS, so
-# memory still grows with the largest file. Streaming the checksum and the
-# split from disk would bound it by the piece size.
+# Files share a transaction up to these limits (see _groups): a transaction
+# costs a commit and a checkpoint, so the 731 daily web files go in a few.
+_GROUP_BYTES = 128 * 1024 * 1024
+_GROUP_FILES = 1000
+# Files read in Python come in pieces of about this size, and the staged rows
+# are inserted whenever this much input has gathered, in the file's one
+# transaction: memory follows this size, not the file's.
 _CHUNK_BYTES = 64 * 1024 * 1024
 _DAY = re.compile(r"(\d{4}-\d{2}-\d{2})")
 
@@ -98,6 +123,28 @@ class FileLoad:
     reason: str | None = None
     drift_columns: tuple[str, ...] = ()
     load_id: str | None = None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One file (or the new tail of one) to load: which bytes, under which id."""
+
+    path: Path
+    file_path: str  # relative to the landing folder
+    start: int  # first byte to read; > 0 for the tail of an appended file
+    end: int  # bytes covered by this load
+    sha256: str  # of bytes [0, end)
+    line_offset: int  # lines before `start`
+    load_id: str
+    day: date | None
+
+
+@dataclass(frozen=True)
+class _Ledger:
+    """What the ledger knows of an entity's files."""
+
+    known: set[tuple[str, str]]  # (file path, sha256) loaded or rejected
+    latest: dict[str, tuple[int, str]]  # path -> (size, sha256) of its last load
 
 
 def load_landing(
@@ -125,9 +172,30 @@ def load_landing(
         )
     loads = []
     for entity in entities:
-        known = _ledger_keys(con, entity)
-        for group in _groups(find_files(landing_dir, entity)):
-            loads += load_files(con, landing_dir, entity, group, known)
+        started = time.perf_counter()
+        ledger = _read_ledger(con, entity)
+        paths = find_files(landing_dir, entity)
+        done: dict[str, FileLoad] = {}
+        # Checksums of the next files are computed in a thread while DuckDB
+        # loads the current group (both release the GIL): hashing the 5.4 GB
+        # of web files of 1M people took a tenth of their load otherwise.
+        pool = ThreadPoolExecutor(max_workers=1)
+        try:
+            planned = pool.map(
+                _plan, repeat(landing_dir), repeat(entity), paths, repeat(ledger)
+            )
+            for group in _groups(planned, done):
+                for load in _load_group(con, entity, group):
+                    _log_load(entity, load)
+                    done[load.file_path] = load
+        finally:
+            pool.shutdown(cancel_futures=True)
+        entity_loads = [done[p.relative_to(landing_dir).as_posix()] for p in paths]
+        for load in entity_loads:
+            if load.skipped:
+                _log_load(entity, load)
+        _log_entity(entity, entity_loads, _since(started))
+        loads += entity_loads
     return loads
 
 
@@ -152,8 +220,8 @@ def reload_partition(
     paths = [p for p in find_files(landing_dir, entity) if _file_day(p) == day]
     names = [p.relative_to(landing_dir).as_posix() for p in paths]
     column = quote(entity.partition_column)
-    con.begin()
-    try:
+
+    def delete_day(con: duckdb.DuckDBPyConnection) -> None:
         for schema in ("raw", "quarantine"):
             con.execute(
                 f"delete from {schema}.{entity.table} where {column} = ?", [day]
@@ -163,11 +231,11 @@ def reload_partition(
             " and list_contains(?, file_path)",
             [entity.source, entity.entity, names],
         ).fetchall()
-        loads = _load_group(con, landing_dir, entity, paths, set())
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
+
+    # Every file of the day loads whole: its ledger rows go with the day.
+    nothing = _Ledger(set(), {})
+    plans = [_plan(landing_dir, entity, path, nothing) for path in paths]
+    loads = _load_group(con, entity, plans, prelude=delete_day)
     logger.info(
         "reloaded %s for %s: %d files, %d rows",
         entity.qualified_table,
@@ -176,6 +244,45 @@ def reload_partition(
         sum(load.rows_loaded for load in loads),
     )
     return loads
+
+
+def _read_ledger(con: duckdb.DuckDBPyConnection, entity: Entity) -> _Ledger:
+    rows = con.execute(
+        "select file_path, file_sha256, file_size_bytes, status = 'loaded'"
+        " from ops.load_ledger where source = ? and entity = ?"
+        " order by finished_at, file_size_bytes",
+        [entity.source, entity.entity],
+    ).fetchall()
+    latest = {path: (size, sha) for path, sha, size, loaded in rows if loaded}
+    return _Ledger({(path, sha) for path, sha, _, _ in rows}, latest)
+
+
+def _plan(
+    landing_dir: Path, entity: Entity, path: Path, ledger: _Ledger
+) -> "_Plan | FileLoad":
+    """What to load of a file: all of it, its new tail, or nothing (skipped)."""
+    file_path = path.relative_to(landing_dir).as_posix()
+    size = path.stat().st_size
+    appending = any(fnmatch(path.name, p) for p in entity.appending_patterns)
+    end = complete_end(path, size) if appending else size
+    start, line_offset = 0, 0
+    previous = ledger.latest.get(file_path) if appending else None
+    if previous is not None and 0 < previous[0] < end:
+        # An append-only file that grew: if the bytes loaded last time are
+        # unchanged, only the lines after them are new.
+        print_ = fingerprint(path, end, mark=previous[0])
+        if print_.prefix_sha256 == previous[1]:
+            start, line_offset = previous[0], print_.prefix_lines
+    else:
+        print_ = fingerprint(path, end)
+    if (file_path, print_.sha256) in ledger.known:
+        return FileLoad(
+            entity.source, entity.entity, file_path, 0, 0, True, 0.0, status="skipped"
+        )
+    day = _file_day(path) if entity.partition_column else None
+    return _Plan(
+        path, file_path, start, end, print_.sha256, line_offset, uuid.uuid4().hex, day
+    )
 
 
 def prepare_warehouse(con: duckdb.DuckDBPyConnection, entities: list[Entity]) -> None:
@@ -237,53 +344,28 @@ def _warn_unmatched(landing_dir: Path, source: str, entities: list[Entity]) -> N
             logger.warning("ignoring %s: it matches no landing file pattern", path)
 
 
-def load_files(
-    con: duckdb.DuckDBPyConnection,
-    landing_dir: Path,
-    entity: Entity,
-    paths: list[Path],
-    known: set[tuple[str, str]] | None = None,
-) -> list[FileLoad]:
-    """Load a group of files and their ledger rows in one transaction.
+def _groups(
+    planned: Iterable["_Plan | FileLoad"], skipped: dict[str, FileLoad]
+) -> Iterator[list[_Plan]]:
+    """Consecutive files of up to _GROUP_BYTES (and _GROUP_FILES) together,
+    as the plans arrive; files already loaded go to `skipped` instead.
 
-    Args:
-        known: (file path, sha256) pairs already in the ledger; None reads them.
+    Each group is one transaction; a large file still gets its own.
     """
-    if known is None:
-        known = _ledger_keys(con, entity)
-    con.begin()
-    try:
-        loads = _load_group(con, landing_dir, entity, paths, known)
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
-    for load in loads:
-        _log_load(entity, load)
-    return loads
-
-
-def _groups(paths: list[Path]) -> list[list[Path]]:
-    """Consecutive files of up to _GROUP_BYTES (and _GROUP_FILES) together.
-
-    A transaction per file cost about 30 ms in DuckDB statements, which made
-    the 731 daily web files slower to load than their rows; a large file still
-    gets its own transaction.
-    """
-    groups: list[list[Path]] = []
+    group: list[_Plan] = []
     size = 0
-    for path in paths:
-        bytes_ = path.stat().st_size
-        if (
-            not groups
-            or size + bytes_ > _GROUP_BYTES
-            or len(groups[-1]) >= _GROUP_FILES
-        ):
-            groups.append([])
-            size = 0
-        groups[-1].append(path)
+    for plan in planned:
+        if isinstance(plan, FileLoad):
+            skipped[plan.file_path] = plan
+            continue
+        bytes_ = plan.end - plan.start
+        if group and (size + bytes_ > _GROUP_BYTES or len(group) >= _GROUP_FILES):
+            yield group
+            group, size = [], 0
+        group.append(plan)
         size += bytes_
-    return groups
+    if group:
+        yield group
 
 
 def _log_load(entity: Entity, load: FileLoad) -> None:
@@ -315,297 +397,242 @@ def _log_load(entity: Entity, load: FileLoad) -> None:
         )
 
 
+def _log_entity(entity: Entity, loads: list[FileLoad], seconds: float) -> None:
+    new = [load for load in loads if not load.skipped]
+    logger.info(
+        "%s: %d new files (%d skipped), %d rows read, %d loaded, %d quarantined,"
+        " %d duplicates skipped in %.1f s",
+        entity.qualified_table,
+        len(new),
+        len(loads) - len(new),
+        sum(x.rows_read for x in new),
+        sum(x.rows_loaded for x in new),
+        sum(x.rows_quarantined for x in new),
+        sum(x.duplicates_skipped for x in new),
+        seconds,
+    )
+
+
 def _load_group(
     con: duckdb.DuckDBPyConnection,
-    landing_dir: Path,
     entity: Entity,
-    paths: list[Path],
-    known: set[tuple[str, str]],
+    plans: list[_Plan],
+    prelude: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> list[FileLoad]:
-    """Read, check and insert a group of files; the caller owns the transaction."""
+    """Read, check and insert a group of files and their ledger rows in one
+    transaction; `prelude` runs first inside it."""
     started = time.perf_counter()
     started_at = _utc_now()
     contract = load_contract(entity.table)
-    loads: dict[str, FileLoad] = {}
-    ledgers: dict[str, dict] = {}
-    frames, files = [], []
-    for path in paths:
-        file_path = path.relative_to(landing_dir).as_posix()
-        data = path.read_bytes()
-        if any(fnmatch(path.name, pattern) for pattern in entity.appending_patterns):
-            data = data[: data.rfind(b"\n") + 1]
-        sha256 = hashlib.sha256(data).hexdigest()
-        if (file_path, sha256) in known:
-            loads[file_path] = FileLoad(
-                entity.source,
-                entity.entity,
-                file_path,
-                0,
-                0,
-                True,
-                0.0,
-                status="skipped",
-            )
-            continue
-        known.add((file_path, sha256))
-        load_id = uuid.uuid4().hex
-        ledgers[load_id] = (
-            {
-                "load_id": load_id,
-                "source": entity.source,
-                "entity": entity.entity,
-                "file_path": file_path,
-                "file_size_bytes": len(data),
-                "file_sha256": sha256,
-                "started_at": started_at,
-                "status": "loaded",
-                "reason": None,
-            }
-            | dict.fromkeys(_COUNTS, 0)
-            | {"drift_columns": []}
-        )
-        day = _file_day(path) if entity.partition_column else None
-        pieces = read_landing_chunks(data, entity, file_path, _CHUNK_BYTES)
+    staged = [
+        StagedFile(str(p.path), p.file_path, p.load_id, order, p.day)
+        for order, p in enumerate(plans)
+    ]
+    ledgers = {p.load_id: _ledger_row(entity, p, started_at) for p in plans}
+    batch = Batch(con, entity, contract, started_at)
+    try:
+        # DuckDB reads whole JSON files itself, before the transaction: a
+        # statement that fails inside one would abort it.
+        by_sql = [s for s, p in zip(staged, plans, strict=True) if _sql_ok(entity, p)]
+        fallback = _stage_with_sql(batch, entity, by_sql)
+        taken = {s.load_id for s in by_sql} - {s.load_id for s in fallback}
+        rest = [
+            (s, p) for s, p in zip(staged, plans, strict=True) if s.load_id not in taken
+        ]
+        con.begin()
         try:
-            if entity.partition_column and day is None:
-                raise LandingFileError(
-                    file_path, "its name holds no valid date (YYYY-MM-DD)"
-                )
-            frame = next(pieces)
-        except LandingFileError as error:
-            ledgers[load_id] |= {"status": "rejected", "reason": error.problem}
-            continue
-        missing = [c for c in contract.required_columns if c not in frame.columns]
-        if missing:
-            reason = "; ".join(f"it lacks the required column {c}" for c in missing)
-            ledgers[load_id] |= {"status": "rejected", "reason": reason}
-        info = {
-            "_load_id": load_id,
-            "_file_order": len(files),
-            "_day": day,
-            "_file_reasons": [
-                f"the file lacks the required column {c}" for c in missing
-            ],
-        }
-        tagged = pl.lit(load_id).alias("_load_id")
-        if len(data) <= _CHUNK_BYTES:
-            frames.append(frame.with_columns(tagged))
-            files.append(info)
-            continue
-        # A large file goes in piece by piece, in this same transaction, so
-        # memory follows the piece size rather than the file size.
-        try:
-            for piece in itertools.chain([frame], pieces):
-                counts = _validate_and_insert(
-                    con,
-                    entity,
-                    contract,
-                    piece.with_columns(tagged),
-                    [info],
-                    started_at,
-                )
-                ledgers[load_id] = _add_counts(ledgers[load_id], counts.get(load_id))
-        except LandingFileError as error:
-            _delete_load(con, entity, load_id)
-            ledgers[load_id] |= dict.fromkeys(_COUNTS, 0) | {"drift_columns": []}
-            ledgers[load_id] |= {"status": "rejected", "reason": error.problem}
-    if frames:
-        counts = _validate_and_insert(
-            con, entity, contract, pl.concat(frames, how="diagonal"), files, started_at
-        )
-        for load_id, values in counts.items():
-            ledgers[load_id] |= values
+            if prelude is not None:
+                prelude(con)
+            # Known shortcoming: files DuckDB read go first, so if a group
+            # mixes them with files read in Python (a .gz day beside a plain
+            # one) and both hold an event id, the first loaded wins rather
+            # than the first by file name. Each row still loads once.
+            _merge(ledgers, batch.flush())
+            for file, plan in rest:
+                _load_file(con, entity, contract, file, plan, ledgers, started_at)
+            _insert_ledgers(con, list(ledgers.values()))
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+    finally:
+        batch.close()
     seconds = _since(started)
-    for row in ledgers.values():
-        _insert_ledger(con, row)
-        loads[row["file_path"]] = FileLoad(
-            entity.source,
-            entity.entity,
-            row["file_path"],
-            row["rows_read"],
-            row["rows_loaded"],
-            False,
-            seconds,
-            rows_quarantined=row["rows_quarantined"],
-            duplicates_skipped=row["duplicates_skipped"],
-            rows_warned=row["rows_warned"],
-            status=row["status"],
-            reason=row["reason"],
-            drift_columns=tuple(row["drift_columns"]),
-            load_id=row["load_id"],
+    return [_file_load(entity, ledgers[p.load_id], seconds) for p in plans]
+
+
+def _sql_ok(entity: Entity, plan: _Plan) -> bool:
+    """Whether DuckDB can read the file whole: JSON, not gzip, not a tail,
+    and (for NDJSON, which has a reader in pieces) not large."""
+    if not reads_with_sql(entity) or plan.start > 0 or plan.path.suffix == ".gz":
+        return False
+    if entity.partition_column and plan.day is None:
+        return False
+    if plan.end != plan.path.stat().st_size:
+        return False
+    return entity.reader != "segment_ndjson" or plan.end <= _CHUNK_BYTES
+
+
+def _stage_with_sql(
+    batch: Batch, entity: Entity, files: list[StagedFile]
+) -> list[StagedFile]:
+    """Stage files with DuckDB's reader; returns those it could not take."""
+    if not files:
+        return []
+    try:
+        batch.add_query(
+            sql_source(entity, "{files_view}"),
+            [[f.path for f in files]],
+            files,
         )
-    return [loads[p.relative_to(landing_dir).as_posix()] for p in paths]
+    except duckdb.Error as error:
+        if len(files) == 1:
+            logger.debug("%s: DuckDB cannot read it (%s)", files[0].source_file, error)
+            return files
+        # One file broke the statement; the others need not pay for it.
+        return [f for file in files for f in _stage_with_sql(batch, entity, [file])]
+    problems = batch.problem_loads(FILE_PROBLEM)
+    problems |= {f.load_id for f in files} - batch.staged_loads()
+    batch.discard(problems)
+    return [f for f in files if f.load_id in problems]
 
 
-def _validate_and_insert(
+def _load_file(
     con: duckdb.DuckDBPyConnection,
     entity: Entity,
     contract: Contract,
-    frame: pl.DataFrame,
-    files: list[dict],
+    file: StagedFile,
+    plan: _Plan,
+    ledgers: dict[str, dict],
     loaded_at: datetime,
-) -> dict[str, dict]:
-    """Check the rows of a group of files and insert them into raw or quarantine.
-
-    Returns the ledger counts per load id. The batch is materialised once as a
-    temporary table so that the rules run once per row, not once per
-    destination.
-    """
-    suffix = uuid.uuid4().hex
-    seen = f"_seen_{suffix}"
-    view, file_view = f"_landing_{suffix}", f"_files_{suffix}"
-    present = set(frame.columns)
-    names = [c.name for c in entity.raw_columns] + ["_source_file", "_source_line"]
-    projection = [
-        f"{quote(n) if n in present else 'null'} as {quote(n)}" for n in names
-    ]
-    projection.append("_raw_line" if "_raw_line" in present else "null as _raw_line")
-    parse_error = "_parse_error" if "_parse_error" in present else "null"
-    projection += [
-        f"{parse_error} as _parse_error",
-        "_load_id",
-        "_file_order",
-        "_day",
-        "_file_reasons",
-    ]
-    reasons = (
-        "case when len(_file_reasons) > 0 then _file_reasons"
-        " when _parse_error is not null then [_parse_error]"
-        f" else {reasons_sql(contract)} end"
-    )
-    warnings = reasons_sql(contract, "warning")
-    key = contract.unique_column
-    if key is not None and key in names:
-        # Shop orders have no uniqueness rule (a line item has no id of its
-        # own), so the same export delivered under two names loads twice.
-        # The natural id loads once: the first valid row (by file, then line)
-        # wins, and a row whose id is already in raw (an earlier load) is a
-        # duplicate.
-        duplicate = (
-            f"len(_reasons) = 0 and {quote(key)} is not null and ("
-            f"row_number() over (partition by {quote(key)}, len(_reasons) = 0"
-            " order by _file_order, _source_line) > 1"
-            f" or {quote(key)} in (select k from {seen}))"
-        )
-    else:
-        duplicate = "false"
-    file_table = pa.Table.from_pylist(
-        files,
-        schema=pa.schema(
-            [
-                ("_load_id", pa.string()),
-                ("_file_order", pa.int64()),
-                ("_day", pa.date32()),
-                ("_file_reasons", pa.list_(pa.string())),
-            ]
-        ),
-    )
-    # String views pass to DuckDB without copying every value into new buffers.
-    con.register(view, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
-    con.register(file_view, file_table)
+) -> None:
+    """Load a file read in Python, piece by piece; a file that turns out
+    unreadable in a later piece is taken out of raw again and rejected."""
+    load_id = plan.load_id
     try:
-        if duplicate != "false":
-            # The batch's ids already in raw, found by an inner join that
-            # hashes the batch's few ids and streams raw's column past them;
-            # `in (select ... from raw)` hashed all of raw for every batch.
-            column = quote(key)
-            con.execute(
-                f"create temp table {seen} as select distinct r.{column} as k"
-                f" from {entity.qualified_table} as r"
-                f" join (select distinct {column} as k from {view}) as b"
-                f" on r.{column} = b.k"
-            ).fetchall()
-        batch = (
-            f"(select *, coalesce({duplicate}, false) as _duplicate from ("
-            f"  select *, {reasons} as _reasons, {warnings} as _warnings from ("
-            f"   select {', '.join(projection)}"
-            f"   from {view} join {file_view} using (_load_id))))"
-        )
-        # The batch stays a query, not a table: each statement reads only the
-        # columns it needs, and only the insert into raw copies the large
-        # JSON columns. The rules run again per statement, which costs less
-        # than materialising every column once more.
-        counts = _insert_batch(con, entity, batch, names, loaded_at)
-        # No `finally` for the drop: after a failed statement the transaction
-        # refuses it, and the rollback removes the temporary table anyway.
-        con.execute(f"drop table if exists {seen}").fetchall()
-        return counts
-    finally:
-        con.unregister(view)
-        con.unregister(file_view)
-
-
-def _insert_batch(
-    con: duckdb.DuckDBPyConnection,
-    entity: Entity,
-    batch: str,
-    names: list[str],
-    loaded_at: datetime,
-) -> dict[str, dict]:
-    columns = [quote(n) for n in names]
-    values = list(columns)
-    if entity.partition_column:
-        columns.append(quote(entity.partition_column))
-        values.append("_day")
-    target = ", ".join([*columns, "_load_id", "_loaded_at"])
-    source = ", ".join([*values, "_load_id", "?"])
-    counts = {
-        load_id: {
-            "rows_read": read,
-            "rows_loaded": loaded,
-            "rows_quarantined": quarantined,
-            "duplicates_skipped": duplicates,
-            "rows_warned": warned,
+        if entity.partition_column and plan.day is None:
+            raise LandingFileError(
+                plan.file_path, "its name holds no valid date (YYYY-MM-DD)"
+            )
+        first = True
+        for frame in _read_pieces(entity, plan):
+            if first:
+                missing = [
+                    c for c in contract.required_columns if c not in frame.columns
+                ]
+                if missing:
+                    reason = "; ".join(
+                        f"it lacks the required column {c}" for c in missing
+                    )
+                    ledgers[load_id] |= {"status": "rejected", "reason": reason}
+                    file.file_reasons = [
+                        f"the file lacks the required column {c}" for c in missing
+                    ]
+                first = False
+            _merge(
+                ledgers,
+                insert_frame(con, entity, contract, frame, file, loaded_at),
+            )
+    except LandingFileError as error:
+        _delete_load(con, entity, load_id)
+        ledgers[load_id] |= dict.fromkeys(COUNTS, 0) | {
             "drift_columns": [],
+            "status": "rejected",
+            "reason": error.problem,
         }
-        for load_id, read, loaded, quarantined, duplicates, warned in con.execute(
-            "select _load_id, count(*),"
-            " count(*) filter (len(_reasons) = 0 and not _duplicate),"
-            " count(*) filter (len(_reasons) > 0),"
-            " count(*) filter (_duplicate),"
-            " count(*) filter (len(_reasons) = 0 and not _duplicate"
-            f"  and len(_warnings) > 0) from {batch} group by _load_id"
-        ).fetchall()
-    }
-    loaded = con.execute(
-        f"insert into {entity.qualified_table} ({target})"
-        f" select {source} from {batch} where len(_reasons) = 0 and not _duplicate",
-        [loaded_at],
-    ).fetchall()[0][0]
-    quarantined = 0
-    if any(c["rows_quarantined"] for c in counts.values()):
-        quarantined = con.execute(
-            f"insert into quarantine.{entity.table} ({target}, _raw_line, _reasons)"
-            f" select {source}, _raw_line, _reasons from {batch}"
-            " where len(_reasons) > 0",
-            [loaded_at],
-        ).fetchall()[0][0]
-    # The counts and the inserts evaluate the same rules; if they ever
-    # disagreed, the ledger would not describe raw, so stop instead.
-    expected = [
-        sum(c[k] for c in counts.values()) for k in ("rows_loaded", "rows_quarantined")
-    ]
-    if [loaded, quarantined] != expected:
-        raise RuntimeError(
-            f"{entity.qualified_table}: inserted {loaded} + {quarantined} rows"
-            f" where the contract counted {expected[0]} + {expected[1]}"
-        )
-    if entity.keeps_extra:
-        for load_id, keys in con.execute(
-            "select _load_id, list(distinct k order by k) from ("
-            f" select _load_id, unnest(json_keys(_extra)) as k from {batch}"
-            " where _extra is not null) group by _load_id"
-        ).fetchall():
-            counts[load_id]["drift_columns"] = keys
-    return counts
 
 
-def _add_counts(row: dict, counts: dict | None) -> dict:
-    if counts is None:
-        return row
-    added = {name: row[name] + counts[name] for name in _COUNTS}
-    drift = sorted(set(row["drift_columns"]) | set(counts["drift_columns"]))
-    return row | added | {"drift_columns": drift}
+def _read_pieces(entity: Entity, plan: _Plan) -> Iterator[pl.DataFrame]:
+    """The file's rows as frames.
+
+    NDJSON and Shopify CSV come in pieces of about _CHUNK_BYTES read from
+    disk. Known shortcoming: the other formats are single documents (a zip, a
+    SendGrid array, a Zendesk page) and are read whole, here and by DuckDB,
+    so their memory follows the document's size (18 MB SendGrid pages at 1M
+    people); splitting them needs a streaming JSON parser.
+    """
+    size = plan.end - plan.start
+    if entity.reader == "segment_ndjson":
+        yield from _ndjson_frames(entity, plan)
+    elif entity.reader == "shopify_csv" and size > _CHUNK_BYTES:
+        with plan.path.open("rb") as file:
+            read = range_reader(file, plan.start, plan.end)
+            for piece, offset in csv_pieces(read, _CHUNK_BYTES):
+                frame = read_csv_records(
+                    piece, entity, plan.file_path, line_offset=offset
+                )
+                yield frame
+    else:
+        with plan.path.open("rb") as file:
+            data = range_reader(file, plan.start, plan.end)(size)
+        yield read_landing_file(data, entity, plan.file_path)
+
+
+def _ndjson_frames(entity: Entity, plan: _Plan) -> Iterator[pl.DataFrame]:
+    rows = 0
+    with plan.path.open("rb") as file:
+        if plan.path.suffix == ".gz":
+            read = gzip_reader(file, plan.file_path)
+        else:
+            read = range_reader(file, plan.start, plan.end)
+        for piece, offset in line_pieces(read, _CHUNK_BYTES):
+            if not piece:
+                continue
+            frame = read_ndjson_piece(
+                piece, entity, plan.file_path, plan.line_offset + offset
+            )
+            if frame is not None:
+                rows += frame.height
+                yield frame
+    # A whole file without a line is empty; a tail of blank lines is not.
+    if rows == 0 and plan.start == 0:
+        raise LandingFileError(plan.file_path, "the file is empty")
+
+
+def _ledger_row(entity: Entity, plan: _Plan, started_at: datetime) -> dict:
+    return (
+        {
+            "load_id": plan.load_id,
+            "source": entity.source,
+            "entity": entity.entity,
+            "file_path": plan.file_path,
+            "file_size_bytes": plan.end,
+            "file_offset_bytes": plan.start,
+            "file_sha256": plan.sha256,
+            "started_at": started_at,
+            "status": "loaded",
+            "reason": None,
+        }
+        | dict.fromkeys(COUNTS, 0)
+        | {"drift_columns": []}
+    )
+
+
+def _merge(ledgers: dict[str, dict], counts: dict[str, dict]) -> None:
+    for load_id, values in counts.items():
+        row = ledgers[load_id]
+        added = {name: row[name] + values[name] for name in COUNTS}
+        drift = sorted(set(row["drift_columns"]) | set(values["drift_columns"]))
+        ledgers[load_id] = row | added | {"drift_columns": drift}
+
+
+def _file_load(entity: Entity, row: dict, seconds: float) -> FileLoad:
+    return FileLoad(
+        entity.source,
+        entity.entity,
+        row["file_path"],
+        row["rows_read"],
+        row["rows_loaded"],
+        False,
+        seconds,
+        rows_quarantined=row["rows_quarantined"],
+        duplicates_skipped=row["duplicates_skipped"],
+        rows_warned=row["rows_warned"],
+        status=row["status"],
+        reason=row["reason"],
+        drift_columns=tuple(row["drift_columns"]),
+        load_id=row["load_id"],
+    )
 
 
 def _delete_load(con: duckdb.DuckDBPyConnection, entity: Entity, load_id: str) -> None:
@@ -616,25 +643,22 @@ def _delete_load(con: duckdb.DuckDBPyConnection, entity: Entity, load_id: str) -
         ).fetchall()
 
 
-def _insert_ledger(con: duckdb.DuckDBPyConnection, row: dict) -> None:
-    row = row | {"finished_at": _utc_now()}
-    names = ", ".join(row)
-    marks = ", ".join("?" for _ in row)
-    con.execute(
-        f"insert into ops.load_ledger ({names}) values ({marks})", list(row.values())
-    ).fetchall()
-
-
-def _ledger_keys(
-    con: duckdb.DuckDBPyConnection, entity: Entity
-) -> set[tuple[str, str]]:
-    """(file path, sha256) of every file of the entity already in the ledger."""
-    rows = con.execute(
-        "select file_path, file_sha256 from ops.load_ledger"
-        " where source = ? and entity = ?",
-        [entity.source, entity.entity],
-    ).fetchall()
-    return set(rows)
+def _insert_ledgers(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
+    """All ledger rows of a group in one statement."""
+    if not rows:
+        return
+    finished = _utc_now()
+    table = pa.Table.from_pylist(
+        [row | {"finished_at": finished} for row in rows], schema=_LEDGER_SCHEMA
+    )
+    view = f"_ledger_{uuid.uuid4().hex}"
+    con.register(view, table)
+    try:
+        con.execute(
+            f"insert into ops.load_ledger by name select * from {view}"
+        ).fetchall()
+    finally:
+        con.unregister(view)
 
 
 def _file_day(path: Path) -> date | None:

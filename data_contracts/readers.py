@@ -8,12 +8,12 @@ the landing folder, and returns text columns plus `_source_file` and
 import io
 import logging
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import PurePosixPath
 
 import polars as pl
 
-from data_contracts.csv_reader import csv_chunks, read_csv_records
+from data_contracts.csv_reader import read_csv_records
 from data_contracts.entities import Entity
 from data_contracts.errors import LandingFileError
 from data_contracts.json_reader import read_json_array, read_ndjson, read_zendesk_page
@@ -78,22 +78,6 @@ READERS: dict[str, Reader] = {
     "sendgrid_json": read_json_array,
     "segment_ndjson": read_ndjson,
 }
-
-
-def read_landing_chunks(
-    data: bytes, entity: Entity, source_file: str, chunk_bytes: int
-) -> Iterator[pl.DataFrame]:
-    """Read a landing file as frames of about `chunk_bytes` of input each.
-
-    Shopify CSV exports (the largest files) are split at record ends; other
-    formats come as one frame. Raises as `read_landing_file`, possibly after
-    yielding some pieces.
-    """
-    if entity.reader != "shopify_csv" or len(data) <= chunk_bytes:
-        yield read_landing_file(data, entity, source_file)
-        return
-    for piece, offset in csv_chunks(data, chunk_bytes):
-        yield read_csv_records(piece, entity, source_file, line_offset=offset)
 
 
 def read_landing_file(data: bytes, entity: Entity, source_file: str) -> pl.DataFrame:
