@@ -204,14 +204,15 @@ def _print_identity_accuracy(settings: Settings) -> None:
         assignment, truth.join(evidence, on=["source", "source_record_id"])
     )
     every = pairwise_scores(assignment, truth)
+    indent = " " * len("Identity vs truth:     ")
     click.echo(
         f"Identity vs truth:     pairwise F1 {linkable.f1:.3f} (precision "
-        f"{linkable.precision:.3f}, recall {linkable.recall:.3f}) over "
-        f"{linkable.records:,} records with identity evidence;"
+        f"{linkable.precision:.3f}, recall {linkable.recall:.3f})"
     )
+    click.echo(f"{indent}over the {linkable.records:,} records with identity evidence;")
     click.echo(
-        f"                       F1 {every.f1:.3f} over all {every.records:,}, "
-        f"including {every.records - linkable.records:,} anonymous web visitors"
+        f"{indent}F1 {every.f1:.3f} over all {every.records:,} "
+        f"({every.records - linkable.records:,} anonymous web visitors)"
     )
 
 
