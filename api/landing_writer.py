@@ -36,8 +36,15 @@ class LandingWriter:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
-                _write_all(fd, data)
-                os.fsync(fd)
+                size = os.fstat(fd).st_size
+                try:
+                    _write_all(fd, data)
+                    os.fsync(fd)
+                except OSError:
+                    # A write cut short (disk full) would leave half a line
+                    # that the next request's first event would be glued to.
+                    os.ftruncate(fd, size)
+                    raise
             finally:
                 os.close(fd)
             if created:

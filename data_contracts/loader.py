@@ -192,7 +192,8 @@ def load_landing(
             pool.shutdown(cancel_futures=True)
         entity_loads = [done[p.relative_to(landing_dir).as_posix()] for p in paths]
         for load in entity_loads:
-            if load.skipped:
+            # Loads that never reached a transaction were not logged yet.
+            if load.skipped or load.load_id is None:
                 _log_load(entity, load)
         _log_entity(entity, entity_loads, _since(started))
         loads += entity_loads
@@ -262,11 +263,47 @@ def _plan(
 ) -> "_Plan | FileLoad":
     """What to load of a file: all of it, its new tail, or nothing (skipped)."""
     file_path = path.relative_to(landing_dir).as_posix()
+    try:
+        return _plan_file(entity, path, file_path, ledger)
+    except OSError as error:
+        # Moved, deleted or unreadable since the folder was listed: record it
+        # and go on with the other files.
+        reason = f"it could not be read ({error.strerror or error})"
+        return FileLoad(
+            entity.source,
+            entity.entity,
+            file_path,
+            0,
+            0,
+            False,
+            0.0,
+            status="rejected",
+            reason=reason,
+        )
+
+
+def _plan_file(
+    entity: Entity, path: Path, file_path: str, ledger: _Ledger
+) -> "_Plan | FileLoad":
     size = path.stat().st_size
     appending = any(fnmatch(path.name, p) for p in entity.appending_patterns)
     end = complete_end(path, size) if appending else size
     start, line_offset = 0, 0
     previous = ledger.latest.get(file_path) if appending else None
+    if appending and end == (previous[0] if previous else 0):
+        # A file being appended to holds no new complete line yet (a writer
+        # may be mid-line): nothing to load until the next run.
+        return FileLoad(
+            entity.source,
+            entity.entity,
+            file_path,
+            0,
+            0,
+            True,
+            0.0,
+            status="skipped",
+            reason="no new complete line yet",
+        )
     if previous is not None and 0 < previous[0] < end:
         # An append-only file that grew: if the bytes loaded last time are
         # unchanged, only the lines after them are new.
@@ -370,7 +407,11 @@ def _groups(
 
 def _log_load(entity: Entity, load: FileLoad) -> None:
     if load.skipped:
-        logger.info("skipped %s: already loaded with the same checksum", load.file_path)
+        logger.info(
+            "skipped %s: %s",
+            load.file_path,
+            load.reason or "already loaded with the same checksum",
+        )
     elif load.status == "rejected":
         logger.warning(
             "rejected %s: %s; fix the file and drop it in again",
@@ -465,6 +506,11 @@ def _sql_ok(entity: Entity, plan: _Plan) -> bool:
     """Whether DuckDB can read the file whole: JSON, not gzip, not a tail,
     and (for NDJSON, which has a reader in pieces) not large."""
     if not reads_with_sql(entity) or plan.start > 0 or plan.path.suffix == ".gz":
+        return False
+    # DuckDB reads a file to its end as it is when the statement runs; a file
+    # still being appended to may have grown past `plan.end` by then, and the
+    # ledger would not describe what was read.
+    if any(fnmatch(plan.path.name, p) for p in entity.appending_patterns):
         return False
     if entity.partition_column and plan.day is None:
         return False

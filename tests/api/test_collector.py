@@ -3,6 +3,7 @@
 import base64
 import gzip
 import json
+import os
 from pathlib import Path
 
 import duckdb
@@ -323,3 +324,27 @@ def test_cli_names_a_bad_sendgrid_key(tmp_path: Path, monkeypatch) -> None:
         f"Error: The SendGrid verification key in {key_file} is not an EC public"
         " key in base64 DER or PEM; copy it again from SendGrid's Mail Settings.\n"
     )
+
+
+def test_a_failed_append_leaves_no_half_line(tmp_path, monkeypatch):
+    from datetime import UTC, datetime
+
+    import api.landing_writer as landing_writer
+
+    writer = landing_writer.LandingWriter(tmp_path)
+    received = datetime(2024, 1, 1, tzinfo=UTC)
+    path = writer.append_web_events([{"messageId": "m-1"}], received)
+    before = path.read_bytes()
+    real_write = os.write
+
+    def disk_fills_up(fd, data):
+        real_write(fd, bytes(data[:7]))
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(landing_writer.os, "write", disk_fills_up)
+    with pytest.raises(OSError, match="No space left"):
+        writer.append_web_events([{"messageId": "m-2"}], received)
+    monkeypatch.setattr(landing_writer.os, "write", real_write)
+    writer.append_web_events([{"messageId": "m-3"}], received)
+
+    assert path.read_bytes() == before + b'{"messageId":"m-3"}\n'

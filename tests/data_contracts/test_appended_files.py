@@ -91,3 +91,49 @@ def test_file_rewritten_in_place_loads_whole_again(
     assert _ledger(con)[-1]["file_offset_bytes"] == 0
     ids = rows(con, "select message_id from raw.web_events order by 1")
     assert [x["message_id"] for x in ids] == ["c-1", "c-2", "c-3", "c-7"]
+
+
+def test_a_file_holding_only_half_a_line_waits_for_the_writer(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    path = tmp_path / NAME
+    path.parent.mkdir(parents=True)
+    first = _line(1)
+    path.write_bytes(first[:20])
+
+    (waiting,) = load_landing(con, tmp_path, ["web"])
+    _append(path, first[20:])
+    (loaded,) = load_landing(con, tmp_path, ["web"])
+
+    assert (waiting.status, waiting.reason) == ("skipped", "no new complete line yet")
+    assert (loaded.status, loaded.rows_read, loaded.rows_loaded) == ("loaded", 1, 1)
+    assert len(_ledger(con)) == 1
+
+
+def test_lines_appended_while_a_load_runs_wait_for_the_next_load(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch
+) -> None:
+    import data_contracts.loader as loader
+
+    path = tmp_path / NAME
+    path.parent.mkdir(parents=True)
+    path.write_bytes(_line(1) + _line(2))
+    choose_reader = loader._sql_ok
+
+    def choose_then_append(*args):
+        choice = choose_reader(*args)
+        # The collector appends after the loader chose how to read the file.
+        _append(path, _line(3) + _line(4)[:25])
+        return choice
+
+    monkeypatch.setattr(loader, "_sql_ok", choose_then_append)
+    (first,) = load_landing(con, tmp_path, ["web"])
+    monkeypatch.setattr(loader, "_sql_ok", choose_reader)
+    _append(path, _line(4)[25:])
+    (second,) = load_landing(con, tmp_path, ["web"])
+
+    assert (first.rows_read, second.rows_read) == (2, 2)
+    assert [row["duplicates_skipped"] for row in _ledger(con)] == [0, 0]
+    assert rows(con, "select count(*) as n from quarantine.web_events") == [{"n": 0}]
+    loaded = rows(con, "select message_id from raw.web_events order by _source_line")
+    assert loaded == [{"message_id": f"c-{n}"} for n in range(1, 5)]
