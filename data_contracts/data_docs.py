@@ -30,6 +30,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 import duckdb
 
@@ -237,16 +238,18 @@ class DocsWorker:
 
     `start` costs nothing in this process; the child spends the import time
     while the caller does other work, then `build` hands it the samples and
-    waits. One worker builds one site.
+    waits. A child builds one site; a later `build` (a retried step) starts a
+    fresh one.
     """
 
     def __init__(self) -> None:
         self._process: subprocess.Popen | None = None
-        # Kept open for the worker's life and closed in stop().
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115
+        self._log: IO[bytes] | None = None
 
     def start(self) -> None:
         if self._process is None:
+            # Kept open for the child's life and closed when it is done.
+            self._log = tempfile.TemporaryFile()  # noqa: SIM115
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "data_contracts.data_docs", "--worker"],
                 stdin=subprocess.PIPE,
@@ -259,45 +262,65 @@ class DocsWorker:
     ) -> DocsSite:
         """Build the site from `samples` into `project_dir` and describe it."""
         self.start()
-        assert self._process is not None
-        with tempfile.TemporaryDirectory() as folder:
-            answer = Path(folder) / "site.json"
-            request = {
-                "samples": {table: str(path) for table, path in samples.items()},
-                "project_dir": str(project_dir),
-                "now": datetime.now(UTC).isoformat(),
-                "answer": str(answer),
-            }
-            try:
-                self._process.communicate(
-                    json.dumps(request).encode() + b"\n", timeout=timeout_s
-                )
-            except subprocess.TimeoutExpired:
-                self.stop()
-                raise DocsBuildError(
-                    f"GX did not build the Data Docs within {timeout_s:.0f} s."
-                ) from None
-            if self._process.returncode != 0 or not answer.exists():
-                raise DocsBuildError(
-                    f"GX failed to build the Data Docs (exit code"
-                    f" {self._process.returncode}):\n{self._log_tail()}"
-                )
-            site = json.loads(answer.read_text())
-        return DocsSite(
-            Path(site["index"]),
-            tuple(SuiteResult(**s) for s in site["suites"]),
-            site["timings"],
-        )
+        process, log = self._process, self._log
+        assert process is not None and log is not None
+        self._process, self._log = None, None
+        try:
+            return _ask(process, log, samples, project_dir, timeout_s)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            log.close()
 
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:
             self._process.kill()
             self._process.wait()
-        self._log.close()
+        if self._log is not None:
+            self._log.close()
+        self._process, self._log = None, None
 
-    def _log_tail(self, size: int = 4000) -> str:
-        self._log.seek(0)
-        return self._log.read().decode("utf-8", "replace")[-size:]
+
+def _ask(
+    process: subprocess.Popen,
+    log: IO[bytes],
+    samples: dict[str, Path],
+    project_dir: Path,
+    timeout_s: float,
+) -> DocsSite:
+    with tempfile.TemporaryDirectory() as folder:
+        answer = Path(folder) / "site.json"
+        request = {
+            "samples": {table: str(path) for table, path in samples.items()},
+            "project_dir": str(project_dir),
+            "now": datetime.now(UTC).isoformat(),
+            "answer": str(answer),
+        }
+        try:
+            process.communicate(json.dumps(request).encode() + b"\n", timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            raise DocsBuildError(
+                f"GX did not build the Data Docs within {timeout_s:.0f} s."
+            ) from None
+        code = process.returncode
+        if code != 0 or not answer.exists():
+            how = (
+                f"was killed by signal {-code} (out of memory?)"
+                if code < 0
+                else f"exited with code {code}"
+            )
+            log.seek(0)
+            tail = log.read().decode("utf-8", "replace")[-4000:]
+            raise DocsBuildError(
+                f"GX failed to build the Data Docs: its worker {how}.\n{tail}"
+            )
+        site = json.loads(answer.read_text())
+    return DocsSite(
+        Path(site["index"]),
+        tuple(SuiteResult(**s) for s in site["suites"]),
+        site["timings"],
+    )
 
 
 def _serve_one_request() -> None:

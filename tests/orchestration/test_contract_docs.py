@@ -60,3 +60,23 @@ def test_a_run_builds_a_site_naming_every_contract_suite(tmp_path: Path) -> None
     assert materialization.metadata["sampled_rows"].value <= 500 * len(SUITES)
     # No half-built project is left beside the site.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["contract_docs", "data"]
+
+
+def test_a_killed_docs_worker_is_reported_and_not_reused(tmp_path):
+    from data_contracts.data_docs import DocsBuildError, DocsWorker
+
+    worker = DocsWorker()
+    worker.start()
+    first = worker._process
+    first.kill()
+    first.wait()
+
+    with pytest.raises(DocsBuildError, match="killed by signal 9"):
+        worker.build({}, tmp_path / "docs", timeout_s=30)
+    worker.start()
+    try:
+        # A retried step gets a fresh child, not the dead one.
+        assert worker._process is not None and worker._process is not first
+        assert worker._process.poll() is None
+    finally:
+        worker.stop()
