@@ -327,6 +327,11 @@ def prepare_warehouse(con: duckdb.DuckDBPyConnection, entities: list[Entity]) ->
     for schema in ("raw", "quarantine", "ops"):
         con.execute(f"create schema if not exists {schema}")
     _ensure_table(con, "ops", "load_ledger", list(_LEDGER_COLUMNS))
+    # Ledgers from before append-only loads covered whole files.
+    con.execute(
+        "update ops.load_ledger set file_offset_bytes = 0"
+        " where file_offset_bytes is null"
+    ).fetchall()
     for entity in entities:
         wanted = [(c.name, c.type) for c in entity.raw_columns]
         if entity.partition_column:

@@ -60,7 +60,9 @@ def contract_docs_resource(settings: Settings) -> ContractDocsResource:
     group_name="raw",
     kinds={"great_expectations"},
     # It only reads, but DuckDB locks the file against every other process
-    # while one writes, so it queues with the writers.
+    # while one writes, so it queues with the writers. Known shortcoming: it
+    # holds the pool through the GX build too (1.5 to 3 s here, longer on a
+    # big site), so a writer started meanwhile waits for it.
     pool=WAREHOUSE_POOL,
     # Last among the steps ready with it: nothing downstream waits for it, and
     # by then the worker has finished importing GX.

@@ -137,3 +137,21 @@ def test_lines_appended_while_a_load_runs_wait_for_the_next_load(
     assert rows(con, "select count(*) as n from quarantine.web_events") == [{"n": 0}]
     loaded = rows(con, "select message_id from raw.web_events order by _source_line")
     assert loaded == [{"message_id": f"c-{n}"} for n in range(1, 5)]
+
+
+def test_ledger_rows_from_before_append_loads_cover_whole_files(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    from data_contracts.entities import ENTITIES
+    from data_contracts.loader import prepare_warehouse
+
+    path = tmp_path / NAME
+    path.parent.mkdir(parents=True)
+    path.write_bytes(_line(1))
+    load_landing(con, tmp_path, ["web"])
+    # A ledger written before the column existed reads NULL there.
+    con.execute("update ops.load_ledger set file_offset_bytes = null").fetchall()
+
+    prepare_warehouse(con, list(ENTITIES))
+
+    assert [row["file_offset_bytes"] for row in _ledger(con)] == [0]
