@@ -416,10 +416,23 @@ def test_duckdb_and_python_readers_load_the_same_rows(
     name: str,
     data: bytes,
 ) -> None:
+    import data_contracts.loader as loader
+
     write(tmp_path / name, data)
     source, table = name.split("/")[0], f"{name.split('/')[0]}_events"
     query = "select * exclude (_load_id, _loaded_at) from {}.{} order by all"
+    stage_with_sql, offered, left_to_python = loader._stage_with_sql, [], []
+
+    def staged(batch, entity, files):
+        offered.extend(files)
+        left = stage_with_sql(batch, entity, files)
+        left_to_python.extend(left)
+        return left
+
+    monkeypatch.setattr(loader, "_stage_with_sql", staged)
     load_landing(con, tmp_path, [source])
+    # DuckDB really read the file: it was offered and nothing fell back.
+    assert len(offered) == 1 and left_to_python == []
     by_duckdb = [con.sql(query.format(s, table)).fetchall() for s in SCHEMAS]
     # The Python readers take files DuckDB cannot; force them here.
     monkeypatch.setattr("data_contracts.loader.reads_with_sql", lambda entity: False)
