@@ -33,8 +33,8 @@ from orchestration.settings import load_settings
 from orchestration.transforms.assets import AFTER_IDENTITY, BEFORE_IDENTITY
 from orchestration.transforms.paths import (
     DBT_EXECUTABLE,
-    PROJECT_DIR,
     dbt_environment,
+    dbt_project_args,
 )
 from orchestration.warehouse import connect
 from synthetic import generate
@@ -137,20 +137,7 @@ def _dbt_build(warehouse_path: Path, target: Path, *args: str) -> tuple[float, f
     which leaves out the few seconds dbt takes to start and parse at any size."""
     started = time.perf_counter()
     subprocess.run(
-        [
-            DBT_EXECUTABLE,
-            "build",
-            *args,
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--profiles-dir",
-            str(PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target),
-            "--quiet",
-        ],
+        [DBT_EXECUTABLE, "build", *args, *dbt_project_args(target, target), "--quiet"],
         env=dbt_environment(warehouse_path),
         check=True,
     )

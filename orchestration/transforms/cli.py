@@ -11,8 +11,8 @@ import click
 from orchestration.settings import Settings
 from orchestration.transforms.paths import (
     DBT_EXECUTABLE,
-    PROJECT_DIR,
     dbt_environment,
+    dbt_project_args,
     docs_dir,
 )
 
@@ -41,12 +41,7 @@ def docs(settings: Settings, port: int, regenerate: bool, serve: bool) -> None:
         dbt,
         "docs",
         "serve",
-        "--project-dir",
-        str(PROJECT_DIR),
-        "--profiles-dir",
-        str(PROJECT_DIR),
-        "--target-path",
-        str(target),
+        *dbt_project_args(target),
         "--port",
         str(port),
         "--no-browser",
@@ -62,19 +57,7 @@ def _generate(settings: Settings, target: Path) -> None:
         )
     click.echo(f"Generating dbt docs into {target} ...")
     result = subprocess.run(
-        [
-            DBT_EXECUTABLE,
-            "docs",
-            "generate",
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--profiles-dir",
-            str(PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target),
-        ],
+        [DBT_EXECUTABLE, "docs", "generate", *dbt_project_args(target, target)],
         env=dbt_environment(settings.warehouse_path),
         capture_output=True,
         text=True,

@@ -20,6 +20,20 @@ def dbt_environment(warehouse_path: Path) -> dict[str, str]:
     return {**os.environ, PROFILE_PATH_VARIABLE: str(warehouse_path)}
 
 
+def dbt_project_args(target_path: Path, log_path: Path | None = None) -> list[str]:
+    """The arguments every dbt command here takes: our project and profile,
+    and where its artefacts (and, if given, its log) go."""
+    args = [
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+        "--target-path",
+        str(target_path),
+    ]
+    return [*args, "--log-path", str(log_path)] if log_path else args
+
+
 def docs_dir(warehouse_path: Path) -> Path:
     """Where `dbt docs generate` writes the docs site of this warehouse.
 

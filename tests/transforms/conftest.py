@@ -21,6 +21,8 @@ import duckdb
 import pytest
 from dbt.cli.main import dbtRunner
 
+from orchestration.transforms.paths import dbt_project_args
+
 SHOP_CUSTOMER_COLUMNS = [
     "customer_id",
     "first_name",
@@ -789,9 +791,6 @@ def write_warehouse(path: Path) -> None:
         con.close()
 
 
-PROJECT_DIR = Path(__file__).resolve().parents[2] / "transforms"
-
-
 # Tests that may warn on the hand-written rows, and why.
 EXPECTED_WARNINGS = {
     # Order #1001 is in EUR and #1002 in USD on purpose.
@@ -811,14 +810,7 @@ def run_dbt(warehouse_path: Path, folder: Path, *args: str) -> list[str]:
         result = dbtRunner().invoke(
             [
                 *args,
-                "--project-dir",
-                str(PROJECT_DIR),
-                "--profiles-dir",
-                str(PROJECT_DIR),
-                "--target-path",
-                str(folder / "target"),
-                "--log-path",
-                str(folder / "logs"),
+                *dbt_project_args(folder / "target", folder / "logs"),
                 "--no-partial-parse",
             ]
         )

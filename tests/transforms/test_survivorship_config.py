@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from dbt.cli.main import dbtRunner
 
-from tests.transforms.conftest import PROJECT_DIR
+from orchestration.transforms.paths import dbt_project_args
 
 # One dbt parse and compile per case, a few seconds each.
 pytestmark = pytest.mark.slow
@@ -58,14 +58,7 @@ def test_bad_survivorship_rule_is_named(
                 "dim_customers",
                 "--vars",
                 survivorship,
-                "--project-dir",
-                str(PROJECT_DIR),
-                "--profiles-dir",
-                str(PROJECT_DIR),
-                "--target-path",
-                str(tmp_path / "target"),
-                "--log-path",
-                str(tmp_path / "logs"),
+                *dbt_project_args(tmp_path / "target", tmp_path / "logs"),
                 "--quiet",
             ]
         )
