@@ -233,6 +233,7 @@ SHARED_EVIDENCE = (
     ("last_name", "birth_date"),
     ("given_name", "birth_date"),
     ("postcode", "house_number", "last_name"),
+    ("postcode", "house_number", "given_name"),
 )
 
 

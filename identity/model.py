@@ -44,14 +44,18 @@ MODEL_COLUMNS = (
 PREDICT_RULES = (
     block_on("email_match_key"),
     block_on("phone_key"),
-    # Names alone are not selective enough: with a few thousand common
-    # name pairs a name block grows with the square of the records. A name
-    # match alone never reaches the threshold anyway, so it must share a
-    # postcode here or a contact or birth date in another rule.
+    # Names alone are not selective enough: the block of a common full
+    # name grows with the square of its records. A name match alone never
+    # reaches the threshold anyway (even a name rare in the data is shared
+    # by several people), so it must come with a postcode here or a contact
+    # or birth date in another rule.
     block_on("given_name", "last_name", "postcode"),
     block_on("last_name", "birth_date"),
     block_on("given_name", "birth_date"),
     block_on("postcode", "house_number", "last_name"),
+    # The same first name at the same address, whatever the last name's
+    # spelling: a typo in it breaks the rule above.
+    block_on("postcode", "house_number", "given_name"),
 )
 # EM needs rules under which both matches and non-matches occur, and it
 # estimates the comparisons not in the rule, so together they cover all.

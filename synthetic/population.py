@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 
 from synthetic.clock import T0, T1
-from synthetic.data import names, places
+from synthetic.data import name_pool, places
 
 _COUNTRIES = np.array([c for c, _ in places.COUNTRY_SHARES])
 _COUNTRY_P = np.array([p for _, p in places.COUNTRY_SHARES])
@@ -39,7 +39,7 @@ def build_people(rng: np.random.Generator, n: int, first_id: int) -> pl.DataFram
         }
     )
     people = people.with_columns(_first_names(rng, country))
-    own_last = _pick_per_country(rng, country, names.LAST_NAMES)
+    own_last = _last_names(rng, country)
     keeps_family_name = rng.random(n) < 0.85
     last = np.where(keeps_family_name, own_last[head], own_last)
     birth = T0 - rng.integers(18 * 365, 80 * 365, size=n) * 86_400
@@ -69,24 +69,24 @@ def _household_heads(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.maximum.accumulate(heads)
 
 
-def _pick_per_country(rng, country: np.ndarray, table: dict) -> np.ndarray:
+def _last_names(rng, country: np.ndarray) -> np.ndarray:
     out = np.empty(len(country), dtype=object)
-    for code, values in table.items():
+    for code in _COUNTRIES:
         mask = country == code
-        out[mask] = np.array(values, dtype=object)[
-            rng.integers(0, len(values), mask.sum())
-        ]
+        pool, weights = name_pool.last_names(code)
+        out[mask] = pool[rng.choice(len(pool), size=mask.sum(), p=weights)]
     return out.astype(str)
 
 
 def _first_names(rng, country: np.ndarray) -> list[pl.Series]:
     first = np.empty(len(country), dtype=object)
     nick = np.empty(len(country), dtype=object)
-    for code, pairs in names.FIRST_NAMES.items():
+    for code in _COUNTRIES:
         mask = country == code
-        idx = rng.integers(0, len(pairs), mask.sum())
-        first[mask] = np.array([p[0] for p in pairs], dtype=object)[idx]
-        nick[mask] = np.array([p[1] for p in pairs], dtype=object)[idx]
+        pool, nicknames, weights = name_pool.first_names(code)
+        idx = rng.choice(len(pool), size=mask.sum(), p=weights)
+        first[mask] = pool[idx]
+        nick[mask] = nicknames[idx]
     return [
         pl.Series("first_name", first.astype(str)),
         pl.Series("nickname", nick.astype(str)),

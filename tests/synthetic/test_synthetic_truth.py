@@ -212,7 +212,10 @@ def test_churn_signal_in_web_visits(landing, people, person_of):
 
 
 def test_churn_signal_in_support_ratings(landing, people, person_of):
+    # Fading customers (within PRE_CHURN of churning) against customers who
+    # never churn; tickets after a churn are neither.
     churned = _churned(people)
+    steady = set(people.filter(pl.col("churned_at").is_null())["person_id"])
     bad = defaultdict(int)
     rated = defaultdict(int)
     tickets = {}
@@ -225,12 +228,18 @@ def test_churn_signal_in_support_ratings(landing, people, person_of):
             continue
         person = person_of.get(("support", str(t["requester_id"])))
         created = datetime.fromisoformat(t["created_at"].replace("Z", "+00:00"))
-        fading = person in churned and (
+        if person in steady:
+            group = "steady"
+        elif person in churned and (
             churned[person] - PRE_CHURN <= created < churned[person]
-        )
-        rated[fading] += 1
-        bad[fading] += score == "bad"
-    assert bad[True] / rated[True] > 2 * bad[False] / rated[False]
+        ):
+            group = "fading"
+        else:
+            continue
+        rated[group] += 1
+        bad[group] += score == "bad"
+    assert rated["fading"] >= 20 and rated["steady"] >= 20
+    assert bad["fading"] / rated["fading"] > 2 * bad["steady"] / rated["steady"]
 
 
 def test_no_two_people_share_a_private_mailbox(dataset):
