@@ -8,10 +8,13 @@ size, not the file size.
 
 import gzip
 import hashlib
+import queue
+import threading
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -23,6 +26,7 @@ _NEWLINE = ord("\n")
 _QUOTE = ord('"')
 
 Read = Callable[[int], bytes]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -170,3 +174,55 @@ def _record_ends(data: bytes) -> np.ndarray:
     newlines = byte_positions(buf, _NEWLINE)
     quotes = byte_positions(buf, _QUOTE)
     return newlines[np.searchsorted(quotes, newlines) % 2 == 0]
+
+
+def read_ahead(items: Iterator[T]) -> Iterator[T]:
+    """The items of `items`, the next one produced in a thread while the
+    caller works on the current one.
+
+    Reading and parsing a piece (polars, numpy) and inserting the previous
+    one (DuckDB, on one thread for a single Arrow batch) both release the
+    GIL, so on two cores they overlap. At most two pieces are held at once.
+    An error raised while producing an item is raised here, in its place.
+    """
+    slots: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not _offer(slots, (True, item), stop):
+                    return
+            _offer(slots, (True, done), stop)
+        except BaseException as error:  # handed to the consumer, raised there
+            _offer(slots, (False, error), stop)
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=produce, name="read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            ok, item = slots.get()
+            if not ok:
+                raise item
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _offer(slots: queue.Queue, entry: tuple, stop: threading.Event) -> bool:
+    """Put `entry` once there is room; False if the consumer stopped first."""
+    while not stop.is_set():
+        try:
+            slots.put(entry, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False

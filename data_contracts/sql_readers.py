@@ -30,17 +30,40 @@ def reads_with_sql(entity: Entity) -> bool:
     return entity.reader in ("segment_ndjson", "sendgrid_json", "zendesk_page")
 
 
-def sql_source(entity: Entity, files_view: str) -> str:
-    """A query over the files in `files_view` (`_path`, `_source_file`,
-    `_load_id`) with the entity's columns, `_source_file`, `_source_line`,
-    `_raw_line`, `_parse_error` and `_load_id`; `?` is the list of paths."""
+# What each row carries of its file, from the files view.
+_FILE_FACTS = ("_source_file", "_load_id", "_file_order", "_day", "_file_reasons")
+
+
+def sql_source(entity: Entity, files_view: str, parts: int = 1) -> str:
+    """A query over the files in `$1` ... `$<parts>` (lists of paths) with the
+    entity's columns, `_source_line`, `_raw_line`, `_parse_error` and its
+    file's facts from `files_view` (`_path`, `_source_file`, `_load_id`,
+    `_file_order`, `_day`, `_file_reasons`).
+
+    One `read_text` hands all its files to one thread, which then splits and
+    parses every record; a union of one `read_text` per part gives each
+    thread a part (staging took 0.31 s instead of 0.52 s per 128 MB on two
+    threads, with insertion order not preserved).
+    """
+    texts = " union all ".join(
+        f"select filename, content from read_text(${part})"
+        for part in range(1, parts + 1)
+    )
+    # Each file looks its facts up in a map by path: a join with the files
+    # view made DuckDB drive the whole statement from that view's one thread,
+    # and a join per record cost a tenth of staging a day of web events.
+    facts = f"map_from_entries(list((_path, struct_pack({', '.join(_FILE_FACTS)}))))"
+    files = (
+        "(select t.filename, t.content, facts[t.filename] as _file"
+        f" from ({texts}) as t, (select {facts} as facts from {files_view}))"
+    )
     if entity.reader == "segment_ndjson":
-        records = _ndjson_records()
+        records = _ndjson_records(files)
     elif entity.reader == "zendesk_page":
         path = sql_text(f"$.{entity.record_key}")
-        records = _array_records(f"json_extract(content, {path})")
+        records = _array_records(f"json_extract(content, {path})", files)
     else:
-        records = _array_records("content")
+        records = _array_records("content", files)
     spec = sql_text(json.dumps({c.field: c.type for c in entity.columns}))
     fields = [f"r.{quote(c.field)} as {quote(c.name)}" for c in entity.columns]
     if entity.keeps_extra:
@@ -64,13 +87,12 @@ def sql_source(entity: Entity, files_view: str) -> str:
         )
         select
             {", ".join(fields)},
-            f._source_file,
             _source_line,
             case when r is null then rtrim(line, {_CR} || chr(10)) end as _raw_line,
             case when _parse_error is not null then _parse_error
                 when r is null then 'line is not valid JSON' end as _parse_error,
-            f._load_id
-        from parsed join {files_view} as f on f._path = parsed._path
+            {", ".join(f"_file.{name} as {name}" for name in _FILE_FACTS)}
+        from parsed
     """
 
 
@@ -82,24 +104,24 @@ def _parse(line: str, spec: str, entity: Entity) -> str:
     return f"from_json({line}, {spec})"
 
 
-def _ndjson_records() -> str:
+def _ndjson_records(files: str) -> str:
     """One row per non-blank line: its text and 1-based line number; a line
     that does not start with `{` is not an object (DuckDB would read an array
     or a scalar as an object without fields)."""
     return f"""
-        select _path, line, _source_line,
+        select _file, line, _source_line,
             case when not ltrim(line, ' ' || chr(9)) like '{{%'
                 then 'line is not a JSON object' end as _parse_error
         from (
-            select _path, _source_line,
+            select _file, _source_line,
                 case when _source_line = 1 then ltrim(line, {_BOM}) else line end
                     as line
             from (
-                select filename as _path, unnest(lines) as line,
+                select _file, unnest(lines) as line,
                     generate_subscripts(lines, 1) as _source_line
                 from (
-                    select filename, string_split(content, chr(10)) as lines
-                    from read_text(?)
+                    select _file, string_split(content, chr(10)) as lines
+                    from {files}
                 )
             )
         )
@@ -107,20 +129,31 @@ def _ndjson_records() -> str:
     """
 
 
-def _array_records(array: str) -> str:
+def _array_records(array: str, files: str) -> str:
     """One row per array item: its JSON text and 1-based position; a document
     that is not such an array, or an item that is not an object, marks its
-    file for the Python reader."""
+    file for the Python reader.
+
+    Known shortcoming: each item is parsed three times (the page into item
+    texts, each item into its fields, its keys for `_extra`), and an item
+    with custom arguments (every SendGrid event of the synthetic data) pays a
+    JSON merge patch too, where DuckDB's `read_json` parses an item once into
+    typed columns. Email loads at 0.39 to 0.42 of `read_json`'s rows/s at 1M
+    people (`benchmarks/ingest.py`), short of the 0.5 aimed for; `read_json`
+    gives no item positions (`_source_line`) and no item text for `_extra`,
+    and parsing items into a MAP instead measured twice as slow. It can go
+    when DuckDB's JSON reader reports positions and unknown keys.
+    """
     items = f"try(json_transform({array}, '[\"JSON\"]'))"
     return f"""
-        select _path, line, _source_line,
+        select _file, line, _source_line,
             case when items is null or not starts_with(line, '{{')
                 then '{FILE_PROBLEM}' end as _parse_error
         from (
-            select filename as _path, items,
+            select _file, items,
                 unnest(coalesce(items, [null::json]))::varchar as line,
                 generate_subscripts(coalesce(items, [null::json]), 1)
                     as _source_line
-            from (select filename, {items} as items from read_text(?))
+            from (select _file, {items} as items from {files})
         )
     """

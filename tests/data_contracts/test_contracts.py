@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from data_contracts.contract import CONTRACTS_DIR, ContractError, load_contract
-from data_contracts.contract_sql import reasons_sql
+from data_contracts.contract_sql import broken_rules_sql, reasons_sql
 from data_contracts.entities import ENTITIES
 from data_contracts.loader import FileLoad
 from data_contracts.verdict import judge
@@ -36,6 +36,41 @@ def test_contracts_are_great_expectations_suites() -> None:
         suite = ExpectationSuite(**json.loads(path.read_text()))
         assert suite.name == path.stem
         assert len(suite.expectations) >= 5
+
+
+_RANGE = "is not an ISO 8601 timestamp >= 2000-01-01T00:00:00Z and <= now"
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "received_at", "reasons"),
+    [
+        # A clean row has no list at all.
+        ("2024-01-01T10:00:00Z", "2024-01-01T10:00:01.5Z", None),
+        # 03:00 at +05:00 is 22:00 UTC the day before 2000: out of range.
+        ("2000-01-01T03:00:00+05:00", "2024-01-01T10:00:01Z", [f"timestamp {_RANGE}"]),
+        # 23:30 at -01:00 is already 2000 in UTC: in range.
+        ("1999-12-31T23:30:00-01:00", "2024-01-01T10:00:01Z", None),
+        # Text that does not parse, and a missing value, each give their
+        # reason, in the suite's order.
+        ("yesterday", "", ["received_at is missing", f"timestamp {_RANGE}"]),
+    ],
+)
+def test_broken_rules_are_null_for_a_clean_row_and_list_every_broken_rule(
+    timestamp: str, received_at: str, reasons: list[str] | None
+) -> None:
+    contract = load_contract("web_events")
+    row = (
+        "select 'm-1' as message_id, 'track' as type,"
+        f" '{timestamp}' as timestamp, '{received_at}' as received_at"
+    )
+    with duckdb.connect() as con:
+        broken, listed = con.sql(
+            f"select {broken_rules_sql(contract)}, {reasons_sql(contract)} from ({row})"
+        ).fetchall()[0]
+
+    assert broken == reasons
+    # The full list, which the contract benchmark uses, says the same.
+    assert listed == (reasons or [])
 
 
 def test_unsupported_expectation_is_named(tmp_path: Path) -> None:

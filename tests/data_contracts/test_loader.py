@@ -216,6 +216,10 @@ def test_failed_ledger_insert_rolls_back_the_rows(
 
     count = rows(con, "select count(*) as n from raw.web_events")
     assert count == [{"n": 6}]
+    # The loader lets DuckDB insert in any order while it loads; the
+    # connection gets its own setting back even after a failed transaction.
+    setting = "select current_setting('preserve_insertion_order') as kept"
+    assert rows(con, setting) == [{"kept": True}]
 
 
 def test_unmatched_files_are_reported(
@@ -243,3 +247,34 @@ def test_new_entity_column_widens_existing_table(
 
     ticket = rows(con, "select id, satisfaction_rating from raw.support_tickets")
     assert ticket == [{"id": "42", "satisfaction_rating": '{"score":"offered"}'}]
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_files_read_together_keep_their_own_rows(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, threads: int
+) -> None:
+    # DuckDB reads a group of files in one statement, one part per thread;
+    # every row must still name its own file, line, load and day.
+    con.execute(f"set threads = {threads}")
+    days = [f"2024-01-0{day}" for day in range(1, 6)]
+    for day in days:
+        write(tmp_path / "web" / f"events-{day}.ndjson", segment_events(day))
+
+    loads = load_landing(con, tmp_path, ["web"])
+
+    assert [load.rows_loaded for load in loads] == [3] * len(days)
+    found = rows(
+        con,
+        "select r._source_file, list(r._source_line order by r._source_line) as lines,"
+        " bool_and(strftime(r.received_date, '%Y-%m-%d') = r.received_at[:10])"
+        " as right_day"
+        " from raw.web_events as r join ops.load_ledger as l"
+        " on l.load_id = r._load_id and l.file_path = r._source_file"
+        " group by 1 order by 1",
+    )
+    # The fixture's third event follows a blank line: it is line 4.
+    assert found == [
+        {"_source_file": f"web/events-{day}.ndjson", "lines": [1, 2, 4]}
+        | {"right_day": True}
+        for day in days
+    ]

@@ -252,3 +252,15 @@ def test_no_two_people_share_a_private_mailbox(dataset):
     # gmail ignores dots: jane.doe@ and janedoe@ are one mailbox, one person.
     assert mailboxes["key"].null_count() == 0
     assert mailboxes["key"].n_unique() == people.height
+
+
+def test_names_have_a_long_tail(people):
+    # Real surnames: the commonest about 1% of people, most people's full
+    # name shared by nobody else in a sample this size. Uniform draws from
+    # a short list made every full name common.
+    surname_share = people["last_name"].value_counts(normalize=True)["proportion"]
+    full_names = people.group_by("first_name", "last_name").len()
+
+    assert surname_share.max() < 0.04
+    assert people["last_name"].n_unique() > people.height / 3
+    assert (full_names["len"] == 1).sum() > 0.8 * full_names.height
