@@ -1,4 +1,5 @@
-"""First names, nicknames and last names per country.
+"""First names, nicknames and last names per country: the head of each
+country's name pool (`name_pool.py`), so the commonest names are these.
 
 Each first name carries the nickname a person may use in some sources; an
 empty nickname means the name has no common short form.
