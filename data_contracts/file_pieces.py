@@ -182,7 +182,8 @@ def read_ahead(items: Iterator[T]) -> Iterator[T]:
 
     Reading and parsing a piece (polars, numpy) and inserting the previous
     one (DuckDB, on one thread for a single Arrow batch) both release the
-    GIL, so on two cores they overlap. At most two pieces are held at once.
+    GIL, so on two cores they overlap. Up to three pieces are held at once:
+    the caller's, one waiting in the queue and one the thread has built.
     An error raised while producing an item is raised here, in its place.
     """
     slots: queue.Queue = queue.Queue(maxsize=1)

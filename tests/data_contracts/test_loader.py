@@ -6,7 +6,12 @@ import pytest
 
 from data_contracts.entities import ENTITIES
 from data_contracts.loader import load_landing, load_source
-from tests.data_contracts.conftest import rows, segment_events, write
+from tests.data_contracts.conftest import (
+    rows,
+    segment_events,
+    write,
+    zendesk_users_page,
+)
 
 EXPECTED_ROWS = {
     "shop/customers_export.csv": 3,
@@ -277,4 +282,31 @@ def test_files_read_together_keep_their_own_rows(
         {"_source_file": f"web/events-{day}.ndjson", "lines": [1, 2, 4]}
         | {"right_day": True}
         for day in days
+    ]
+
+
+def test_file_named_like_a_pattern_reads_only_itself(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    # DuckDB's readers take `users-[1].json` as a pattern matching
+    # `users-1.json`; each page must still be read once, from its own file.
+    for name in ("users-1.json", "users-[1].json", "users-?.json"):
+        write(tmp_path / "support" / name, zendesk_users_page())
+
+    loads = load_landing(con, tmp_path, ["support"])
+
+    assert sorted((x.file_path, x.rows_read, x.rows_loaded) for x in loads) == [
+        ("support/users-1.json", 2, 2),
+        ("support/users-?.json", 2, 2),
+        ("support/users-[1].json", 2, 2),
+    ]
+    per_file = rows(
+        con,
+        "select _source_file, count(*) as n from raw.support_users"
+        " group by 1 order by 1",
+    )
+    assert per_file == [
+        {"_source_file": "support/users-1.json", "n": 2},
+        {"_source_file": "support/users-?.json", "n": 2},
+        {"_source_file": "support/users-[1].json", "n": 2},
     ]
