@@ -78,19 +78,12 @@ def cluster_records(
         )
 
     clusters = _with_review(records, labels, config)
-    cluster_of = clusters.select("record_key", "cluster")
-    links = (
-        indexed.join(
-            cluster_of.rename({"record_key": "record_key_l", "cluster": "c_l"}),
-            on="record_key_l",
-        )
-        .join(
-            cluster_of.rename({"record_key": "record_key_r", "cluster": "c_r"}),
-            on="record_key_r",
-        )
-        .filter(pl.col("c_l") == pl.col("c_r"))
-        .drop("c_l", "c_r", "node_l", "node_r", "priority")
+    # Labels are indexed by node, so a link's ends are compared by position
+    # rather than by joining each end's record key to its cluster.
+    inside = (
+        labels[indexed["node_l"].to_numpy()] == labels[indexed["node_r"].to_numpy()]
     )
+    links = indexed.filter(pl.Series(inside)).drop("node_l", "node_r", "priority")
     logger.info(
         "Clustered %d records with %d links into %d clusters in %.2f s "
         "(%d components over limits, %d links refused, %d clusters for review)",
@@ -119,9 +112,13 @@ def _violating_components(
 ) -> np.ndarray:
     if not limited:
         return np.array([], dtype=np.int64)
+    # A single record holds one value of each identifier, within any limit
+    # (limits are at least 1), so only components of several records count.
+    shared = np.bincount(labels)[labels] > 1
     counts = (
         records.select(limited)
         .with_columns(component=pl.Series(labels))
+        .filter(pl.Series(shared))
         .group_by("component")
         .agg(pl.col(name).drop_nulls().n_unique() for name in limited)
     )

@@ -75,7 +75,8 @@ def given_name_counts(records: pl.DataFrame) -> pl.DataFrame:
     """How many records hold each given name: rare variants of a common name
     are typos of it."""
     return (
-        records.drop_nulls("given_name")
+        records.select("given_name")
+        .drop_nulls()
         .group_by("given_name")
         .agg(given_count=pl.len().cast(pl.Int64))
     )

@@ -65,6 +65,16 @@ TRAINING_RULES = (
     block_on("postcode", "house_number"),
 )
 EM_MAX_PAIRS = 1e6
+# Columns of both records in a pair that `identity.links.drop_conflicting_pairs`
+# reads.
+GUARDED_COLUMNS = (
+    "given_name",
+    "last_name",
+    "birth_date",
+    "email",
+    "email_match_key",
+    "phone_key",
+)
 # Term frequencies are frozen with the model: a full and an incremental run
 # then weigh a name alike, whatever else arrived in between.
 TF_COLUMNS = ("given_name", "last_name")
@@ -335,5 +345,17 @@ def predict_incremental(
 
 
 def _pairs_frame(scored) -> pl.DataFrame:
+    """The scored pairs with the columns later steps read: ids and scores,
+    each comparison's level and weights (explanations), and the `_l`/`_r`
+    values the pair guard checks. Splink also keeps the address columns and
+    term frequencies; leaving them out here saves converting them."""
+    table = scored.as_pyarrow_table()
     # Splink names the id columns after `unique_id_column_name`.
-    return pl.from_arrow(scored.as_pyarrow_table())
+    kept = [
+        name
+        for name in table.column_names
+        if name in ("match_weight", "match_probability")
+        or name.startswith(("record_key_", "gamma_", "mw_"))
+        or name.removesuffix("_l").removesuffix("_r") in GUARDED_COLUMNS
+    ]
+    return pl.from_arrow(table.select(kept))

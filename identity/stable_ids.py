@@ -39,6 +39,27 @@ def customer_id_for(anchor_record_key: str, salt: int = 0) -> str:
     return f"cus_{hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]}"
 
 
+def _new_ids(anchors: list[str], taken: set[str]) -> list[str]:
+    """`customer_id_for` each anchor, salted past ids already taken.
+
+    A first run derives hundreds of thousands of ids, so the unsalted ids
+    are derived in one pass and checked at once; the loop that salts, and
+    grows the taken set id by id, runs only when one of them is taken (a
+    previous id, or a 64-bit prefix shared by two anchors).
+    """
+    candidates = [customer_id_for(anchor) for anchor in anchors]
+    if taken.isdisjoint(candidates) and len(set(candidates)) == len(candidates):
+        return candidates
+    new_ids = []
+    for anchor in anchors:
+        salt = 0
+        while (candidate := customer_id_for(anchor, salt)) in taken:
+            salt += 1
+        taken.add(candidate)
+        new_ids.append(candidate)
+    return new_ids
+
+
 def empty_previous() -> pl.DataFrame:
     return pl.DataFrame(schema=PREVIOUS_SCHEMA)
 
@@ -86,14 +107,9 @@ def assign_stable_ids(
         .select("cluster", "customer_id", "customer_created_at")
     )
     fresh = anchors.join(survivors, on="cluster", how="anti").sort("anchor")
-    taken = set(previous["customer_id"].unique().to_list())
-    new_ids = []
-    for anchor in fresh["anchor"].to_list():
-        salt = 0
-        while (candidate := customer_id_for(anchor, salt)) in taken:
-            salt += 1
-        taken.add(candidate)
-        new_ids.append(candidate)
+    new_ids = _new_ids(
+        fresh["anchor"].to_list(), set(previous["customer_id"].unique().to_list())
+    )
     fresh = fresh.select("cluster").with_columns(
         customer_id=pl.Series(new_ids, dtype=pl.String),
         customer_created_at=pl.lit(now, dtype=pl.Datetime("us")),

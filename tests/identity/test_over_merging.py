@@ -216,6 +216,13 @@ def test_identifier_limit_stops_one_email_chaining_shop_accounts():
     assert clusters["shop:1"] == clusters["web:a"]
     assert len({clusters["shop:1"], clusters["shop:2"], clusters["shop:3"]}) == 3
     assert clustering.refused_links == 2
+    # Only links whose ends ended in one cluster are kept, with their columns.
+    assert clustering.links.columns == edges.columns
+    assert sorted(clustering.links.select("record_key_l", "record_key_r").rows()) == [
+        ("web:a", "shop:1"),
+        ("web:b", "shop:2"),
+        ("web:c", "shop:3"),
+    ]
 
 
 def test_junk_email_shared_by_many_records_links_nothing():

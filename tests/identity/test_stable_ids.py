@@ -106,6 +106,26 @@ def test_a_new_id_never_reuses_an_id_in_use():
     assert ids["a"] != old_id
 
 
+def test_new_ids_derive_from_the_smallest_key_and_skip_ids_in_use():
+    # Many new clusters at once, one of whose derived ids is already in use.
+    groups = [[f"k{i:03d}", f"k{i:03d}b"] for i in range(200)]
+    previous = _previous([("gone", customer_id_for("k007"), RUN_1)])
+
+    assignment, _ = assign_stable_ids(
+        _clusters(groups), previous, NO_LINKS, "run-2", RUN_2
+    )
+
+    ids = _ids(assignment)
+    assert ids["k007"] == ids["k007b"] == customer_id_for("k007", salt=1)
+    assert all(ids[f"k{i:03d}"] == customer_id_for(f"k{i:03d}") for i in range(7))
+    assert len(set(ids.values())) == len(groups)
+    # With no id in use, every id is its anchor's unsalted one.
+    first, _ = assign_stable_ids(
+        _clusters(groups), _previous([]), NO_LINKS, "run-1", RUN_1
+    )
+    assert _ids(first)["k007b"] == customer_id_for("k007")
+
+
 def test_same_input_gives_the_same_ids(population, model_dir):
     records, _ = population
     config = IdentityConfig()
