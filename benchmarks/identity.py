@@ -81,7 +81,7 @@ def run_ours(records: pl.DataFrame, truth: pl.DataFrame) -> dict:
         "comparisons": result.comparisons,
         "wall": wall,
         # Deterministic links and fingerprints run in a thread beside
-        # training, so the training figure holds them.
+        # training; time they take beyond it shows only in the wall time.
         "canonicalize": timings["canonicalize"],
         "blocking": timings.get("blocking", 0.0),
         "training": timings["training"],

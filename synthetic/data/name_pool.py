@@ -7,7 +7,9 @@ name carried no evidence at all and a name-only match was a coin toss. The
 pools here rank our curated names first (they carry nicknames and
 diacritics the tests rely on), then Faker's locale lists, then, for
 surnames, compounds built from the country's name parts, and give rank r
-the weight 1 / (r + offset).
+the weight 1 / (r + offset). Faker's lists are part of the data: the
+version in uv.lock fixes them, and a Faker update that edits them changes
+the generated people and every accuracy figure measured on them.
 """
 
 import importlib
