@@ -90,13 +90,9 @@ def _row_rules(contract: Contract, severity: str) -> list[tuple[str, str]]:
     ]
 
 
-def rule_sql(contract: Contract, rule: Rule) -> str:
-    """`case when <rule broken> then '<reason>' end` for one expectation."""
-    broken, reason = _rule_parts(contract, rule)
-    return f"case when {broken} then {reason} end"
-
-
 def _rule_parts(contract: Contract, rule: Rule) -> tuple[str, str]:
+    """The SQL test that is true when a row breaks `rule`, and its reason as
+    a SQL string literal."""
     translate = _TRANSLATORS.get(rule.type)
     if translate is None or rule.column is None:
         supported = ", ".join(sorted([*_TRANSLATORS, *FILE_LEVEL]))
