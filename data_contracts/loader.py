@@ -32,7 +32,7 @@ from data_contracts.batch import (
     StagedFile,
     arrow_table,
     insert_frame,
-    unordered,
+    insertion_order,
 )
 from data_contracts.contract import Contract, load_contract
 from data_contracts.contract_sql import quote
@@ -49,8 +49,17 @@ from data_contracts.file_pieces import (
     read_ahead,
 )
 from data_contracts.json_reader import read_ndjson_piece
-from data_contracts.readers import read_landing_file
-from data_contracts.sql_readers import FILE_PROBLEM, reads_with_sql, sql_source
+from data_contracts.readers import mailchimp_frames, read_landing_file
+from data_contracts.sql_readers import (
+    FILE_PROBLEM,
+    null_values_sql,
+    reads_typed,
+    reads_with_sql,
+    sql_source,
+    structure_sql,
+    typed_array_sql,
+    unknown_keys,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -100,20 +109,18 @@ _LEDGER_SCHEMA = {
     "drift_columns": pl.List(pl.String),
 }
 # Files share a transaction up to these limits (see _groups): a transaction
-# costs a commit and a checkpoint, so the 731 daily web files go in a few.
-# DuckDB inserts into raw in parallel by row group (122,880 rows), so a group
-# of 128 MB (150,000 web events) kept one of two threads busy; 512 MB (about
-# 600,000 events) loaded 1M people's web events in 37 s instead of 41 s and
-# scans raw for known ids a quarter as often. The batch of staged rows, held
-# by DuckDB within its memory limit, follows this size.
-# Known shortcoming: every transaction leaves raw's last row groups partly
-# filled, and DuckDB's next checkpoint (at the latest when the connection
-# closes) merges them by rewriting most of the table: 9 to 10 s after 1M
-# people's web events loaded in 30 to 35 s, where one `create table as` pays
-# nothing. Setting `max_vacuum_tasks = 0` on the warehouse avoids it (raw is
-# append-only and its row groups stay 96% full) but also stops reclaiming
-# deleted rows, so it is the warehouse's choice, not the loader's.
-_GROUP_BYTES = 512 * 1024 * 1024
+# costs a commit and a scan of raw for known ids, and it leaves its last row
+# group partly filled. DuckDB's checkpoint merges row groups whose rows fit
+# in fewer (up to four into three), rewriting them: after transactions of
+# about two row groups (122,880 rows each) it rewrote most of raw, 8 to 10 s
+# after loading 1M people's web events in 30 s in groups of 512 MB. A
+# transaction of four row groups or more leaves no such neighbours: in groups
+# of 1 GB (1.2M web events) the load took as long, the checkpoint nothing,
+# and raw kept the fullest layout (54 row groups). The batch of staged rows,
+# held by DuckDB within its memory limit, follows this size: the peak stayed
+# at 2.1 GB with DuckDB's limit at 2 GB.
+_GROUP_BYTES = 1024 * 1024 * 1024
+_FIRST_GROUP_BYTES = 128 * 1024 * 1024
 _GROUP_FILES = 1000
 # Files read in Python come in pieces of about this size, and the staged rows
 # are inserted whenever this much input has gathered, in the file's one
@@ -414,18 +421,22 @@ def _groups(
     """Consecutive files of up to _GROUP_BYTES (and _GROUP_FILES) together,
     as the plans arrive; files already loaded go to `skipped` instead.
 
-    Each group is one transaction; a large file still gets its own.
+    Each group is one transaction; a large file still gets its own. The
+    first group stops at _FIRST_GROUP_BYTES: loading starts while the next
+    files are checksummed, where a first group of 1 GB kept a core idle for
+    0.7 s. Its partly filled row group has no small neighbour to merge with
+    as long as the next transaction spans four row groups or more.
     """
     group: list[_Plan] = []
-    size = 0
+    size, limit = 0, _FIRST_GROUP_BYTES
     for plan in planned:
         if isinstance(plan, FileLoad):
             skipped[plan.file_path] = plan
             continue
         bytes_ = plan.end - plan.start
-        if group and (size + bytes_ > _GROUP_BYTES or len(group) >= _GROUP_FILES):
+        if group and (size + bytes_ > limit or len(group) >= _GROUP_FILES):
             yield group
-            group, size = [], 0
+            group, size, limit = [], 0, _GROUP_BYTES
         group.append(plan)
         size += bytes_
     if group:
@@ -499,7 +510,7 @@ def _load_group(
     ledgers = {p.load_id: _ledger_row(entity, p, started_at) for p in plans}
     # Around the transaction, not in it: a setting cannot be restored in a
     # transaction a failed statement aborted.
-    with unordered(con):
+    with insertion_order(con):
         batch = Batch(con, entity, contract, started_at)
         try:
             # DuckDB reads whole JSON files itself, before the transaction: a
@@ -563,19 +574,61 @@ def _stage_with_sql(
     """Stage files with DuckDB's reader; returns those it could not take."""
     if not files:
         return []
-    parts = _parts([f.path for f in files], _threads(batch.con))
     try:
-        batch.add_query(sql_source(entity, "{files_view}", len(parts)), parts, files)
+        if reads_typed(entity):
+            left = _stage_typed(batch, entity, files)
+        else:
+            parts = _parts([f.path for f in files], _threads(batch.con))
+            source = sql_source(entity, "{files_view}", len(parts))
+            batch.add_query(source, parts, files)
+            left = []
     except duckdb.Error as error:
+        # Statements before the one that failed may have staged some files.
+        batch.discard({f.load_id for f in files})
         if len(files) == 1:
             logger.debug("%s: DuckDB cannot read it (%s)", files[0].source_file, error)
             return files
         # One file broke the statement; the others need not pay for it.
         return [f for file in files for f in _stage_with_sql(batch, entity, [file])]
+    taken = [f for f in files if f not in left]
     problems = batch.problem_loads(FILE_PROBLEM)
-    problems |= {f.load_id for f in files} - batch.staged_loads()
+    problems |= {f.load_id for f in taken} - batch.staged_loads()
     batch.discard(problems)
-    return [f for f in files if f.load_id in problems]
+    return left + [f for f in taken if f.load_id in problems]
+
+
+def _stage_typed(
+    batch: Batch, entity: Entity, files: list[StagedFile]
+) -> list[StagedFile]:
+    """Stage JSON arrays with `read_json`, one statement per set of unknown
+    keys; returns the files only the Python reader keeps exactly, where an
+    unknown key has a null value (`read_json` reads it as a missing key)."""
+    parts = _parts([f.path for f in files], _threads(batch.con))
+    found = {
+        path: (unknown_keys(entity, structure), has_null_text)
+        for path, structure, has_null_text in batch.con.execute(
+            structure_sql(len(parts)), parts
+        ).fetchall()
+    }
+    by_keys: dict[tuple[str, ...], list[StagedFile]] = {}
+    left = []
+    for file in files:
+        keys, has_null_text = found.get(file.path, (None, False))
+        if keys is None or (
+            keys and has_null_text and _has_null_value(batch, file, keys)
+        ):
+            left.append(file)
+        else:
+            by_keys.setdefault(tuple(keys), []).append(file)
+    for keys, group in by_keys.items():
+        source = typed_array_sql(entity, list(keys), "{files_view}")
+        batch.add_query(source, [[f.path for f in group]], group, numbered=False)
+    return left
+
+
+def _has_null_value(batch: Batch, file: StagedFile, keys: list[str]) -> bool:
+    rows = batch.con.execute(null_values_sql(keys), [[file.path]]).fetchall()
+    return rows[0][1]
 
 
 def _threads(con: duckdb.DuckDBPyConnection) -> int:
@@ -606,7 +659,7 @@ def _load_file(
                 plan.file_path, "its name holds no valid date (YYYY-MM-DD)"
             )
         first = True
-        for frame in read_ahead(_read_pieces(entity, plan)):
+        for frame in _gathered(read_ahead(_read_pieces(entity, plan)), _CHUNK_BYTES):
             if first:
                 missing = [
                     c for c in contract.required_columns if c not in frame.columns
@@ -633,18 +686,45 @@ def _load_file(
         }
 
 
+def _gathered(frames: Iterable[pl.DataFrame], limit: int) -> Iterator[pl.DataFrame]:
+    """Consecutive frames put together up to about `limit` bytes.
+
+    Every insert leaves a partly filled row group that DuckDB's checkpoint
+    may rewrite (see _GROUP_BYTES): the three member CSVs of 1M people's
+    Mailchimp zip, inserted one by one, cost a 1.2 s checkpoint.
+    """
+    held: list[pl.DataFrame] = []
+    size = 0
+    for frame in frames:
+        held.append(frame)
+        size += frame.estimated_size()
+        if size >= limit:
+            yield _joined(held)
+            held, size = [], 0
+    if held:
+        yield _joined(held)
+
+
+def _joined(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    # A lone piece goes as it is: concatenating would copy it.
+    return frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal")
+
+
 def _read_pieces(entity: Entity, plan: _Plan) -> Iterator[pl.DataFrame]:
     """The file's rows as frames.
 
-    NDJSON and Shopify CSV come in pieces of about _CHUNK_BYTES read from
-    disk. Known shortcoming: the other formats are single documents (a zip, a
-    SendGrid array, a Zendesk page) and are read whole, here and by DuckDB,
-    so their memory follows the document's size (18 MB SendGrid pages at 1M
-    people); splitting them needs a streaming JSON parser.
+    NDJSON, Shopify CSV and the CSVs inside a Mailchimp zip come in pieces of
+    about _CHUNK_BYTES read from disk. Known shortcoming: a SendGrid array
+    and a Zendesk page are single JSON documents and are read whole, here
+    and by DuckDB, so their memory follows the document's size (18 MB
+    SendGrid pages at 1M people); splitting them needs a streaming JSON
+    parser.
     """
     size = plan.end - plan.start
     if entity.reader == "segment_ndjson":
         yield from _ndjson_frames(entity, plan)
+    elif entity.reader == "mailchimp_zip":
+        yield from mailchimp_frames(plan.path, entity, plan.file_path, _CHUNK_BYTES)
     elif entity.reader == "shopify_csv" and size > _CHUNK_BYTES:
         with plan.path.open("rb") as file:
             read = range_reader(file, plan.start, plan.end)

@@ -8,14 +8,17 @@ the landing folder, and returns text columns plus `_source_file` and
 import io
 import logging
 import zipfile
-from collections.abc import Callable
-from pathlib import PurePosixPath
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 import polars as pl
 
 from data_contracts.csv_reader import read_csv_records
 from data_contracts.entities import Entity
 from data_contracts.errors import LandingFileError
+from data_contracts.file_pieces import csv_pieces
 from data_contracts.json_reader import read_json_array, read_ndjson, read_zendesk_page
 
 logger = logging.getLogger(__name__)
@@ -33,32 +36,66 @@ def read_shopify_csv(data: bytes, entity: Entity, source_file: str) -> pl.DataFr
 
 def read_mailchimp_zip(data: bytes, entity: Entity, source_file: str) -> pl.DataFrame:
     """Every member CSV of a Mailchimp audience export, with its `list_status`."""
+    frames = list(mailchimp_frames(io.BytesIO(data), entity, source_file))
+    return pl.concat(frames, how="diagonal")
+
+
+def mailchimp_frames(
+    archive_file: str | Path | BinaryIO,
+    entity: Entity,
+    source_file: str,
+    chunk_bytes: int | None = None,
+) -> Iterator[pl.DataFrame]:
+    """The member CSVs of a Mailchimp audience export, each streamed out of
+    the zip in pieces of about `chunk_bytes` (whole when None), so memory
+    follows the piece and not the audience."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(archive_file)
     except zipfile.BadZipFile as error:
         raise LandingFileError(
             source_file, f"it is not a valid zip archive ({error})"
         ) from None
-    frames = []
     with archive:
+        members = []
         for member in sorted(archive.namelist()):
             status = _member_status(member)
             if status is None:
                 logger.warning("%s: ignoring member %s", source_file, member)
-                continue
-            frames.append(
-                read_csv_records(
-                    archive.read(member),
-                    entity,
-                    f"{source_file}!{member}",
-                    extra={"list_status": status},
-                )
+            else:
+                members.append((member, status))
+        if not members:
+            raise LandingFileError(
+                source_file, "it holds no subscribed_, unsubscribed_ or cleaned_ CSV"
             )
-    if not frames:
+        for member, status in members:
+            yield from _member_frames(
+                archive, member, entity, f"{source_file}!{member}", status, chunk_bytes
+            )
+
+
+def _member_frames(
+    archive: zipfile.ZipFile,
+    member: str,
+    entity: Entity,
+    source_file: str,
+    status: str,
+    chunk_bytes: int | None,
+) -> Iterator[pl.DataFrame]:
+    try:
+        with archive.open(member) as stream:
+            pieces = csv_pieces(stream.read, chunk_bytes) if chunk_bytes else None
+            for piece, offset in pieces or [(stream.read(), 0)]:
+                yield read_csv_records(
+                    piece,
+                    entity,
+                    source_file,
+                    extra={"list_status": status},
+                    line_offset=offset,
+                )
+    except (zipfile.BadZipFile, EOFError, zlib.error) as error:
         raise LandingFileError(
-            source_file, "it holds no subscribed_, unsubscribed_ or cleaned_ CSV"
-        )
-    return pl.concat(frames, how="diagonal")
+            source_file, f"it is not a valid zip member ({error})"
+        ) from None
 
 
 def _member_status(member: str) -> str | None:

@@ -8,6 +8,13 @@ into the entity's fields and keeps unknown keys in `_extra`, in one
 statement per group of files. The result has the same columns and line
 numbers as the Python readers'.
 
+SendGrid arrays go another way, twice as fast: DuckDB's own `read_json`
+parses each event once into typed columns, and the loader numbers the rows
+in the order it read them (`typed_array_sql`). That reader keeps no unknown
+keys and no item text, so a first pass (`structure_sql`) lists the keys
+outside the contract that a file's events carry; they are read as JSON
+columns and put back together into `_extra`.
+
 A file this SQL cannot take whole (not UTF-8, not valid JSON, not the
 expected structure) gets a row with `_parse_error` set to FILE_PROBLEM, or
 makes the statement fail; the loader then reads it with the Python reader,
@@ -15,6 +22,7 @@ which names the exact problem. So does a file that gives no row at all.
 """
 
 import json
+import re
 
 from data_contracts.contract_sql import quote, sql_text
 from data_contracts.entities import Entity
@@ -23,6 +31,10 @@ FILE_PROBLEM = "!file"
 
 _BOM = "chr(65279)"
 _CR = "chr(13)"
+# What each row carries of its file, from the files view.
+_FILE_FACTS = ("_source_file", "_load_id", "_file_order", "_day", "_file_reasons")
+# The column `read_json` names each row's file in; a name no vendor uses.
+_PATH = "_cdp_file_path"
 
 
 def reads_with_sql(entity: Entity) -> bool:
@@ -30,8 +42,96 @@ def reads_with_sql(entity: Entity) -> bool:
     return entity.reader in ("segment_ndjson", "sendgrid_json", "zendesk_page")
 
 
-# What each row carries of its file, from the files view.
-_FILE_FACTS = ("_source_file", "_load_id", "_file_order", "_day", "_file_reasons")
+def reads_typed(entity: Entity) -> bool:
+    """Whether the entity's files are read by `read_json` (`typed_array_sql`)."""
+    return entity.reader == "sendgrid_json"
+
+
+def structure_sql(parts: int = 1) -> str:
+    """A query over the files in `$1` ... `$<parts>` with each file's
+    `filename`, `structure` (DuckDB's `json_structure` of the document, NULL
+    when it is not valid JSON) and `has_null_text`: whether `null` occurs in
+    the text at all.
+
+    The structure of an array of objects is `[{...}]` with every key its
+    items carry, in the order they first come; `unknown_keys` reads it.
+    """
+    return " union all ".join(
+        f"select filename, try(json_structure(content)) as structure,"
+        f" contains(content, 'null') as has_null_text from read_text(${part})"
+        for part in range(1, parts + 1)
+    )
+
+
+def unknown_keys(entity: Entity, structure: str | None) -> list[str] | None:
+    """The keys outside the contract that an array's items carry, from its
+    `json_structure`; None unless the document is an array of objects."""
+    shape = json.loads(structure) if structure else None
+    if not (isinstance(shape, list) and shape and isinstance(shape[0], dict)):
+        return None
+    known = {c.field for c in entity.columns}
+    return [key for key in shape[0] if key not in known]
+
+
+def null_values_sql(keys: list[str]) -> str:
+    """A query over the files in `$1` with `filename` and `has_null`: whether
+    one of `keys` may have a null value (text inside a string may match too)."""
+    names = "|".join(re.escape(key) for key in keys)
+    pattern = sql_text(f'"({names})"[ \\t\\r\\n]*:[ \\t\\r\\n]*null')
+    return (
+        f"select filename, regexp_matches(content, {pattern}) as has_null"
+        " from read_text($1)"
+    )
+
+
+def typed_array_sql(entity: Entity, unknown: list[str], files_view: str) -> str:
+    """A query over the JSON arrays in `$1` (paths), read by `read_json`, with
+    the columns `sql_source` gives; `_source_line` is NULL, to be numbered in
+    the order DuckDB read the rows (`Batch.add_query(numbered=False)`).
+
+    `unknown` holds every key outside the contract that the files' items
+    carry (`unknown_keys`); they are read as JSON, and `_extra` keeps those
+    an item has, in the order the file first shows them. None of them may
+    hold a null value in these files (`null_values_sql`): an item that lacks
+    a key is told by its NULL. An item that is not an object, or a document
+    that is not an array, makes the statement fail.
+    """
+    columns = {c.field: c.type for c in entity.columns} | dict.fromkeys(unknown, "JSON")
+    spec = ", ".join(f"{sql_text(k)}: {sql_text(v)}" for k, v in columns.items())
+    fields = [f"{quote(c.field)} as {quote(c.name)}" for c in entity.columns]
+    if entity.keeps_extra:
+        fields.append(f"{_typed_extra(unknown)} as _extra")
+    facts = f"map_from_entries(list((_path, struct_pack({', '.join(_FILE_FACTS)}))))"
+    return f"""
+        select
+            {", ".join(fields)},
+            null::bigint as _source_line,
+            null::varchar as _raw_line,
+            null::varchar as _parse_error,
+            {", ".join(f"_file.{name} as {name}" for name in _FILE_FACTS)}
+        from (
+            select *, f.facts[{_PATH}] as _file
+            from read_json($1, format = 'array', filename = {sql_text(_PATH)},
+                columns = {{{spec}}}),
+                (select {facts} as facts from {files_view}) as f
+        )
+    """
+
+
+def _typed_extra(unknown: list[str]) -> str:
+    """`_extra` from the unknown keys' JSON columns: NULL when an item has
+    none, else an object of those it has."""
+    if not unknown:
+        return "null::json"
+    present = [f"{quote(k)} is not null" for k in unknown]
+    pairs = ", ".join(f"{sql_text(k)}, {quote(k)}" for k in unknown)
+    # A merge patch into an empty object drops the NULL members (RFC 7396);
+    # with no null in the file, those are exactly the keys an item lacks.
+    return (
+        f"case when {' and '.join(present)} then json_object({pairs})"
+        f" when {' or '.join(present)}"
+        f" then json_merge_patch('{{}}', json_object({pairs})) end"
+    )
 
 
 def sql_source(entity: Entity, files_view: str, parts: int = 1) -> str:
@@ -59,11 +159,9 @@ def sql_source(entity: Entity, files_view: str, parts: int = 1) -> str:
     )
     if entity.reader == "segment_ndjson":
         records = _ndjson_records(files)
-    elif entity.reader == "zendesk_page":
+    else:
         path = sql_text(f"$.{entity.record_key}")
         records = _array_records(f"json_extract(content, {path})", files)
-    else:
-        records = _array_records("content", files)
     spec = sql_text(json.dumps({c.field: c.type for c in entity.columns}))
     fields = [f"r.{quote(c.field)} as {quote(c.name)}" for c in entity.columns]
     if entity.keeps_extra:
@@ -134,15 +232,11 @@ def _array_records(array: str, files: str) -> str:
     that is not such an array, or an item that is not an object, marks its
     file for the Python reader.
 
-    Known shortcoming: each item is parsed three times (the page into item
-    texts, each item into its fields, its keys for `_extra`), and an item
-    with custom arguments (every SendGrid event of the synthetic data) pays a
-    JSON merge patch too, where DuckDB's `read_json` parses an item once into
-    typed columns. Email loads at 0.39 to 0.42 of `read_json`'s rows/s at 1M
-    people (`benchmarks/ingest.py`), short of the 0.5 aimed for; `read_json`
-    gives no item positions (`_source_line`) and no item text for `_extra`,
-    and parsing items into a MAP instead measured twice as slow. It can go
-    when DuckDB's JSON reader reports positions and unknown keys.
+    Zendesk pages hold their records under a key, which `read_json` would
+    hand over as one list per page to unnest, so they are split here: each
+    item is parsed three times (into item texts, into fields, for its keys),
+    and pages still load faster than `read_json` reads them
+    (`benchmarks/ingest.py`).
     """
     items = f"try(json_transform({array}, '[\"JSON\"]'))"
     return f"""

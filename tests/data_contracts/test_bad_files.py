@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from data_contracts import loader
 from data_contracts.loader import load_landing
 from tests.data_contracts.conftest import (
     CUSTOMER_HEADER,
@@ -396,14 +397,19 @@ def test_large_ndjson_loads_in_pieces_with_the_same_result(
             ).encode()
             + b"\r\n",
         ),
-        # A SendGrid array with a custom argument.
+        # A SendGrid array whose events carry custom arguments of every JSON
+        # kind but null, some or none: read by `read_json`, `_extra` rebuilt.
         (
             "email/sendgrid-events-1.json",
             json.dumps(
                 [
                     {"sg_event_id": "e-1", "event": "open", "email": "a@b.c"}
-                    | {"timestamp": 1704103200, "campaign": "x"},
-                    {"sg_event_id": "e-1", "event": "open", "timestamp": 1704103200},
+                    | {"timestamp": 1704103200, "campaign": "x", "n": 1.50}
+                    | {"tags": ["a", {"b": "é", "ok": True}], "category": "news"},
+                    {"sg_event_id": "e-1", "event": "open", "timestamp": 1704103200}
+                    | {"campaign": "y", "tags": []}
+                    | {"category": ["news", "2024-01"], "pool": {"id": 1}},
+                    {"sg_event_id": "e-2", "event": "open", "timestamp": 1704103200},
                 ]
             ).encode(),
         ),
@@ -416,8 +422,6 @@ def test_duckdb_and_python_readers_load_the_same_rows(
     name: str,
     data: bytes,
 ) -> None:
-    import data_contracts.loader as loader
-
     write(tmp_path / name, data)
     source, table = name.split("/")[0], f"{name.split('/')[0]}_events"
     query = "select * exclude (_load_id, _loaded_at) from {}.{} order by all"
@@ -445,3 +449,100 @@ def test_duckdb_and_python_readers_load_the_same_rows(
     assert by_python == by_duckdb
     assert ledger["duplicates_skipped"] == 1
     assert ledger["status"] == "loaded"
+
+
+@pytest.mark.parametrize(
+    ("events", "by_python", "extras"),
+    [
+        # A null value of an unknown key: `read_json` reads it as missing.
+        ([{"a": 1}, {"b": None}, {}], True, ['{"a":1}', '{"b":null}', None]),
+        # Nulls of contract fields change nothing: read by `read_json`.
+        ([{"a": 1, "reason": None}, {"b": 2}], False, ['{"a":1}', '{"b":2}']),
+        # A null under the same key in a nested object looks like one: read
+        # in Python too, with the same result.
+        ([{"a": {"b": None}}, {"b": 2}], True, ['{"a":{"b":null}}', '{"b":2}']),
+        # Unknown keys in two orders: `_extra` takes the order they first had.
+        (
+            [{"a": 1, "b": 2}, {"b": 3, "a": 4}],
+            False,
+            ['{"a":1,"b":2}', '{"a":4,"b":3}'],
+        ),
+    ],
+)
+def test_sendgrid_unknown_keys_are_kept_by_read_json_or_python(
+    con: duckdb.DuckDBPyConnection,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    events: list[dict],
+    by_python: bool,
+    extras: list[str | None],
+) -> None:
+    left_to_python = []
+    stage_with_sql = loader._stage_with_sql
+
+    def staged(batch, entity, files):
+        left = stage_with_sql(batch, entity, files)
+        left_to_python.extend(left)
+        return left
+
+    monkeypatch.setattr(loader, "_stage_with_sql", staged)
+    rows = [
+        {"sg_event_id": f"e-{i}", "event": "open", "timestamp": 1704103200} | event
+        for i, event in enumerate(events, start=1)
+    ]
+    write(tmp_path / "email" / "sendgrid-events-1.json", json.dumps(rows).encode())
+
+    load_landing(con, tmp_path, ["email"])
+
+    ledger = _ledger(con)
+    loaded = con.sql(
+        "select _extra::varchar, _source_line from raw.email_events order by 2"
+    ).fetchall()
+    assert len(left_to_python) == int(by_python)
+    assert (ledger["rows_read"], ledger["rows_loaded"]) == (len(rows), len(rows))
+    assert ledger["drift_columns"] == ["a", "b"]
+    assert loaded == [(extra, line) for line, extra in enumerate(extras, start=1)]
+
+
+def test_sendgrid_rows_are_numbered_in_file_order(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Positions come from the order `read_json` read the rows in: several
+    # files of enough events to span row groups and both threads.
+    left_to_python = []
+    stage_with_sql = loader._stage_with_sql
+
+    def staged(batch, entity, files):
+        left = stage_with_sql(batch, entity, files)
+        left_to_python.extend(left)
+        return left
+
+    monkeypatch.setattr(loader, "_stage_with_sql", staged)
+    sizes = (70_000, 3, 130_000)
+    for number, size in enumerate(sizes, start=1):
+        events = [
+            {"sg_event_id": f"{number}-{i}", "event": "open", "position": i}
+            | {"timestamp": 1704103200, "pad": "x" * (i % 97)}
+            for i in range(1, size + 1)
+        ]
+        write(
+            tmp_path / "email" / f"sendgrid-events-{number}.json",
+            json.dumps(events).encode(),
+        )
+
+    load_landing(con, tmp_path, ["email"])
+
+    misplaced = con.sql(
+        "select count(*) from raw.email_events"
+        " where _source_line <> (_extra->>'position')::bigint"
+    ).fetchall()[0][0]
+    counts = con.sql(
+        "select _source_file, count(*), max(_source_line) from raw.email_events"
+        " group by 1 order by 1"
+    ).fetchall()
+    assert left_to_python == []
+    assert misplaced == 0
+    assert counts == [
+        (f"email/sendgrid-events-{n}.json", size, size)
+        for n, size in enumerate(sizes, start=1)
+    ]
