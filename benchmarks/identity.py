@@ -248,8 +248,9 @@ def _print_table(results: list[dict]) -> None:
         "evidence_*: scored over records carrying any name, contact, address or "
         "account key (anonymous web visitors who never identified carry none).\n"
         "reachable recall: the evidence recall of a perfect linker that only "
-        "pairs records sharing an account key, email, phone, or name with "
-        "postcode or birth date (identity.evaluation.SHARED_EVIDENCE)."
+        "pairs records sharing an account key, email, phone, a full name few "
+        "records hold, or a name with postcode or birth date "
+        "(identity.evaluation.SHARED_EVIDENCE)."
     )
     if len(results) > 1:
         small, large = results[0], results[-1]

@@ -44,6 +44,7 @@ COLUMNS = (
     "source_record_id",
     *FIELDS,
     "email_match_key",
+    "email_is_personal",
     "given_name",
     "phone_key",
     *SOURCE_KEYS,
@@ -106,6 +107,10 @@ def canonicalize(
     )
     frame = frame.with_columns(
         email_match_key=_email_match_key(pl.col("email")),
+        email_is_personal=pl.col("email")
+        .str.split_exact("@", 1)
+        .struct.field("field_1")
+        .is_in(sorted(config.personal_email_domains)),
         phone=_phone(frame, config, parse_phones),
         given_name=pl.col("first_name").replace(NICKNAMES),
     )

@@ -9,6 +9,8 @@ import polars as pl
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from identity.model import with_rare_full_names
+
 
 @dataclass(frozen=True)
 class PairwiseScores:
@@ -222,13 +224,15 @@ def assignment_agreement(first: pl.DataFrame, second: pl.DataFrame) -> float:
 
 # Values two records of one person can share that a linker can act on: the
 # source keys, and the values the model's blocking rules pair records on. A
-# full name alone is not among them: it is shared by many people.
+# full name counts only where few records hold it (`rare_full_name`): a
+# common one is shared by many people.
 SHARED_EVIDENCE = (
     ("shop_customer_id",),
     ("support_user_id",),
     ("web_anonymous_id",),
     ("email_match_key",),
     ("phone_key",),
+    ("rare_full_name",),
     ("given_name", "last_name", "postcode"),
     ("last_name", "birth_date"),
     ("given_name", "birth_date"),
@@ -243,12 +247,15 @@ def reachable_recall(canonical: pl.DataFrame, truth: pl.DataFrame) -> float:
     Records of one true person are joined when they share the values of one
     of `SHARED_EVIDENCE`, directly or through other records of that person.
     A linker that only compares such pairs (ours does) recalls no more; the
-    other true pairs share only a common name or nothing.
+    other true pairs share only a common name or nothing. Rare names are
+    counted among the records given, as resolution counts them.
 
     Args:
         canonical: Canonical identity records (`identity.canonical.COLUMNS`).
         truth: `source`, `source_record_id`, `person_id` per record.
     """
+    if "rare_full_name" not in canonical.columns:
+        canonical = with_rare_full_names(canonical)
     people = canonical.join(truth, on=["source", "source_record_id"]).with_row_index(
         "node"
     )

@@ -15,6 +15,7 @@ import duckdb
 import polars as pl
 
 from identity.config import IdentityConfig
+from identity.nicknames import NICKNAMES
 
 logger = logging.getLogger(__name__)
 
@@ -36,49 +37,112 @@ EDGE_SCHEMA = {
 
 def _people_differ_sql(left: dict[str, str], right: dict[str, str]) -> str:
     """SQL true when two records' first names or birth dates say they are two
-    people. `left` and `right` map given_name, last_name, birth_date and
-    given_count (records holding that given name) to column expressions.
+    people. `left` and `right` map the `_NAME_FACTS` columns, last_name and
+    birth_date to column expressions.
 
-    First names differ when both are known and none of these holds: they are
-    similar (Jaro-Winkler); one is a typo of the other (one edit apart and
-    at least `TYPO_RARITY` times rarer, so Leo and Lea, both common, stay two
-    names); one record has first and last name swapped ("Last First" in one
+    First names differ when both are known and none of these holds: the
+    given names or the first names as written are similar (Jaro-Winkler),
+    so Harry agrees with its typo Hrary although the nickname list reads
+    Harry as Henry; one is a typo of the other (one edit apart and at least
+    `TYPO_RARITY` times rarer, so Leo and Lea, both common, stay two names);
+    one is a typo of a short form of the other's given name (Boob, Bob and
+    Robert); one record has first and last name swapped ("Last First" in one
     name field); the birth dates are known and equal. Known, different birth
     dates always differ. Every clause is null-safe: a null would turn the
     caller's `not (...)` into a silent drop.
     """
     given_l, given_r = left["given_name"], right["given_name"]
-    count_l, count_r = left["given_count"], right["given_count"]
+    # Cheapest first, as a chain of `case` branches: DuckDB evaluates a
+    # branch only for the rows the ones before it left undecided (most pairs
+    # have equal given names), where `or` computed every check for all rows.
+    checks = [
+        f"{given_l} = {given_r}",
+        f"coalesce({given_l} = {right['last_name']}, false)",
+        f"coalesce({given_r} = {left['last_name']}, false)",
+        f"coalesce({left['birth_date']} = {right['birth_date']}, false)",
+        _similar_sql(given_l, given_r),
+        _similar_sql(left["first_name"], right["first_name"]),
+        _typo_sql(given_l, given_r, left["given_count"], right["given_count"]),
+        _typo_sql(
+            left["first_name"],
+            right["first_name"],
+            left["first_count"],
+            right["first_count"],
+        ),
+        _form_typo_sql(left, right),
+    ]
+    agree = (
+        "case "
+        + " ".join(f"when {check} then true" for check in checks)
+        + f" else {_form_typo_sql(right, left)} end"
+    )
     return (
-        f"({given_l} is not null and {given_r} is not null "
-        f"and jaro_winkler_similarity({given_l}, {given_r}) < {FIRST_NAMES_AGREE} "
-        f"and not (damerau_levenshtein({given_l}, {given_r}) <= 1 "
-        f"and coalesce(least({count_l}, {count_r}) * {TYPO_RARITY} "
-        f"<= greatest({count_l}, {count_r}), false)) "
-        f"and coalesce({given_l} <> {right['last_name']}, true) "
-        f"and coalesce({given_r} <> {left['last_name']}, true) "
-        f"and not coalesce({left['birth_date']} = {right['birth_date']}, false))"
+        f"({given_l} is not null and {given_r} is not null and not ({agree}))"
         f" or coalesce({left['birth_date']} <> {right['birth_date']}, false)"
     )
+
+
+def _similar_sql(left: str, right: str) -> str:
+    similarity = f"jaro_winkler_similarity({left}, {right})"
+    return f"coalesce({similarity} >= {FIRST_NAMES_AGREE}, false)"
+
+
+def _typo_sql(left: str, right: str, count_l: str, count_r: str) -> str:
+    return (
+        f"coalesce(damerau_levenshtein({left}, {right}) <= 1"
+        f" and least({count_l}, {count_r}) * {TYPO_RARITY}"
+        f" <= greatest({count_l}, {count_r}), false)"
+    )
+
+
+def _form_typo_sql(typed: dict[str, str], named: dict[str, str]) -> str:
+    """The first name of `typed` is one edit from a form of `named`'s given
+    name (its nicknames or itself) and rarer than that given name."""
+    return (
+        f"coalesce(list_bool_or(list_transform({named['name_forms']},"
+        f" lambda form: damerau_levenshtein({typed['first_name']}, form) <= 1))"
+        f" and {typed['first_count']} * {TYPO_RARITY} <= {named['given_count']},"
+        " false)"
+    )
+
+
+# Columns of both records in a pair that the guard reads from Splink's pairs.
+GUARDED_COLUMNS = (
+    "given_name",
+    "last_name",
+    "birth_date",
+    "email",
+    "email_match_key",
+    "phone_key",
+)
+# Per record, what the first-name checks read besides the record's fields.
+_NAME_FACTS = ("first_count", "given_count", "name_forms")
 
 
 def _columns(alias: str = "", suffix: str = "") -> dict[str, str]:
     """Columns `_people_differ_sql` reads, as `alias.name` or `name<suffix>`."""
     prefix = f"{alias}." if alias else ""
-    return {
-        name: f"{prefix}{name}{suffix}"
-        for name in ("given_name", "last_name", "birth_date", "given_count")
-    }
+    names = ("given_name", "first_name", "last_name", "birth_date", *_NAME_FACTS)
+    return {name: f"{prefix}{name}{suffix}" for name in names}
 
 
-def given_name_counts(records: pl.DataFrame) -> pl.DataFrame:
-    """How many records hold each given name: rare variants of a common name
-    are typos of it."""
-    return (
-        records.select("given_name")
-        .drop_nulls()
-        .group_by("given_name")
-        .agg(given_count=pl.len().cast(pl.Int64))
+def name_facts(records: pl.DataFrame) -> pl.DataFrame:
+    """Per record: how many records hold its first name as written and its
+    given name (rare variants of a common name are typos of it), and the
+    forms of its given name (the nicknames that resolve to it, and itself).
+    """
+    forms: dict[str, list[str]] = {}
+    for short, given in NICKNAMES.items():
+        forms.setdefault(given, [given]).append(short)
+    return records.select(
+        "record_key",
+        first_count=pl.len().over("first_name").cast(pl.Int64),
+        given_count=pl.len().over("given_name").cast(pl.Int64),
+        name_forms=pl.col("given_name").replace_strict(
+            forms,
+            default=pl.concat_list("given_name"),
+            return_dtype=pl.List(pl.String),
+        ),
     )
 
 
@@ -98,7 +162,7 @@ def deterministic_links(records: pl.DataFrame, config: IdentityConfig) -> pl.Dat
     started = time.perf_counter()
     con = duckdb.connect()
     con.register("records", records.to_arrow())
-    con.register("name_counts", given_name_counts(records).to_arrow())
+    con.register("name_facts", name_facts(records).to_arrow())
     parts = []
     for key in ACCOUNT_KEYS:
         parts.append(
@@ -118,10 +182,10 @@ def deterministic_links(records: pl.DataFrame, config: IdentityConfig) -> pl.Dat
             -- provider ignores them (gmail): one mailbox, one key. Where a
             -- provider has no +tags, two people's keys could coincide; the
             -- first-name check below still tells them apart.
-            select records.*, name_counts.given_count,
+            select records.*, name_facts.* exclude (record_key),
                 count(*) over (partition by email_match_key) as group_size
             from records
-            left join name_counts using (given_name)
+            join name_facts using (record_key)
             where email_match_key is not null
         )
         select l.record_key as record_key_l, r.record_key as record_key_r,
@@ -156,7 +220,7 @@ def deterministic_links(records: pl.DataFrame, config: IdentityConfig) -> pl.Dat
 
 
 def drop_conflicting_pairs(
-    pairs: pl.DataFrame, name_counts: pl.DataFrame, config: IdentityConfig
+    pairs: pl.DataFrame, facts: pl.DataFrame, config: IdentityConfig
 ) -> pl.DataFrame:
     """Drop model links that describe two people.
 
@@ -166,34 +230,44 @@ def drop_conflicting_pairs(
 
     Args:
         pairs: Splink's scored pairs, with its `_l`/`_r` columns.
-        name_counts: `given_name_counts` of all records being resolved.
+        facts: `name_facts` of the records being resolved, with their
+            `first_name` (Splink compares given names only).
         config: `personal_email_domains` is read.
     """
     if pairs.is_empty():
         return pairs
     con = duckdb.connect()
-    con.register("pairs", pairs.to_arrow())
-    con.register("name_counts", name_counts.to_arrow())
+    con.register("facts", facts.to_arrow())
     con.register(
         "personal_domains",
         pl.DataFrame({"domain": sorted(config.personal_email_domains)}).to_arrow(),
     )
-    kept = con.sql(
+    # Only the columns the guard reads go through DuckDB; the verdict comes
+    # back as one boolean per pair, in the pairs' order.
+    read = ["record_key_l", "record_key_r"] + [
+        f"{name}_{side}" for name in GUARDED_COLUMNS for side in "lr"
+    ]
+    con.register("pairs", pairs.select(read).with_row_index("pair").to_arrow())
+    selected = ", ".join(
+        f"{side}.{name} as {name}_{side}"
+        for side in "lr"
+        for name in ("first_name", *_NAME_FACTS)
+    )
+    conflict = con.sql(
         f"""
         with counted as (
-            select pairs.*, left_count.given_count as given_count_l,
-                right_count.given_count as given_count_r
+            select pairs.*, {selected}
             from pairs
-            left join name_counts as left_count
-                on left_count.given_name = pairs.given_name_l
-            left join name_counts as right_count
-                on right_count.given_name = pairs.given_name_r
+            left join facts as l on l.record_key = pairs.record_key_l
+            left join facts as r on r.record_key = pairs.record_key_r
         )
-        select * exclude (given_count_l, given_count_r) from counted
-        where not ({_pair_conflict_sql()})
+        select pair, coalesce({_pair_conflict_sql()}, false) as conflict
+        from counted
+        order by pair
         """
     ).pl()
     con.close()
+    kept = pairs.filter(~conflict["conflict"])
     logger.info(
         "Pair guard dropped %d of %d model links (first names or birth dates "
         "disagree, or two personal mailboxes)",

@@ -25,7 +25,7 @@ from identity.links import (
     EDGE_SCHEMA,
     deterministic_links,
     drop_conflicting_pairs,
-    given_name_counts,
+    name_facts,
 )
 from identity.stable_ids import assign_stable_ids, empty_previous
 
@@ -103,6 +103,7 @@ def resolve(
     with clock("canonicalize"):
         canonical = canonicalize(records, config, parse_phones=parse_phones)
         _require_unique_keys(canonical)
+        canonical = splink_model.with_rare_full_names(canonical)
 
     settings = None if retrain else splink_model.load_model(model_dir)
     trained = settings is None
@@ -151,7 +152,10 @@ def resolve(
             pairs, comparisons, timings["blocking"] = splink_model.predict_all(
                 linker, config.match_probability
             )
-        pairs = drop_conflicting_pairs(pairs, given_name_counts(canonical), config)
+        facts = name_facts(canonical).join(
+            canonical.select("record_key", "first_name"), on="record_key"
+        )
+        pairs = drop_conflicting_pairs(pairs, facts, config)
 
     with clock("cluster"):
         model_edges = pairs.select(

@@ -72,7 +72,8 @@ def evaluate(settings: Settings, truth: Path | None) -> None:
     canonical = canonicalize(records.join(evidence, on=_KEYS), IdentityConfig())
     click.echo(
         "A perfect linker that only pairs records sharing an account key, email, "
-        "phone, or name with\npostcode or birth date would recall "
+        "phone, a full name\nfew records hold, or a name with postcode or birth "
+        "date would recall "
         f"{reachable_recall(canonical, truth_frame):.4f} of the pairs among "
         "records with identity evidence;\nthe others share only a common name "
         "or nothing."

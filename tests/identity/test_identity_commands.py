@@ -69,7 +69,7 @@ def test_evaluate_without_truth_says_what_to_do(tmp_path, monkeypatch):
 
 def test_diff_reports_merges_for_a_lower_threshold(data_dir):
     same = _invoke("diff")
-    lower = _invoke("diff", "--match-probability", "0.5")
+    lower = _invoke("diff", "--match-probability", "0.05")
 
     assert same.exit_code == 0, same.output
     assert "Merges: 0 " in same.output and "Splits: 0 " in same.output

@@ -168,6 +168,81 @@ def test_two_real_names_one_letter_apart_on_a_family_mailbox_stay_apart(
     assert _customer(result, "shop:s0") != _customer(result, "shop:s1")
 
 
+def test_a_typo_of_a_short_form_does_not_break_a_shared_mailbox(population, model_dir):
+    # Boob is a typo of Bob, a short form of Robert; the nickname list reads
+    # Harry as Henry, yet Hrary is a typo of Harry as written.
+    extra = [
+        {"source": source, "source_record_id": f"b{i}", "first_name": name,
+         "last_name": last, "email": email}
+        for i, (source, name, last, email) in enumerate(
+            [
+                ("shop", "Robert", "Garnier", "bob.garnier@orange.fr"),
+                ("email", "Boob", "Garnier", "bob.garnier@orange.fr"),
+                ("shop", "Harry", "Ashlangby", "harry.ashlangby@gmail.com"),
+                ("email", "Hrary", "Ashlangby", "harry.ashlangby@gmail.com"),
+            ]
+        )
+    ]  # fmt: skip
+
+    result = resolve(
+        _with_population(population, extra), IdentityConfig(), model_dir=model_dir
+    )
+
+    assert _customer(result, "shop:b0") == _customer(result, "email:b1")
+    assert _customer(result, "shop:b2") == _customer(result, "email:b3")
+
+
+def _one_name_two_mailboxes(name: str, emails: list[str]) -> list[dict]:
+    first, last = name.split()
+    return [
+        {"source": "email", "source_record_id": f"m{i}", "first_name": first,
+         "last_name": last, "email": email}
+        for i, email in enumerate(emails)
+    ]  # fmt: skip
+
+
+def test_a_rare_name_at_work_and_at_home_is_one_person(population, tmp_path):
+    # Nothing but a full name no one else holds, and a company mailbox beside
+    # a private one: the model weighs the name's rarity.
+    extra = _one_name_two_mailboxes(
+        "Ottoline Vanderquist",
+        ["ottoline.v77@gmail.com", "ottoline.vanderquist@northwind-traders.com"],
+    )
+
+    result = resolve(
+        _with_population(population, extra), IdentityConfig(), model_dir=tmp_path
+    )
+
+    assert _customer(result, "email:m0") == _customer(result, "email:m1")
+
+
+def test_a_rare_name_with_two_private_mailboxes_is_two_people(population, tmp_path):
+    extra = _one_name_two_mailboxes(
+        "Ottoline Vanderquist",
+        ["ottoline.v77@gmail.com", "vanderquist.o@yahoo.com"],
+    )
+
+    result = resolve(
+        _with_population(population, extra), IdentityConfig(), model_dir=tmp_path
+    )
+
+    assert _customer(result, "email:m0") != _customer(result, "email:m1")
+
+
+def test_a_name_many_records_hold_links_nobody_by_itself(population, tmp_path):
+    # More records than `RARE_NAME_RECORDS` hold it: the name is no evidence.
+    extra = _one_name_two_mailboxes(
+        "Ottoline Vanderquist",
+        [f"ottoline.vanderquist@company{i}.example" for i in range(5)],
+    )
+
+    result = resolve(
+        _with_population(population, extra), IdentityConfig(), model_dir=tmp_path
+    )
+
+    assert len({_customer(result, f"email:m{i}") for i in range(5)}) == 5
+
+
 def test_placeholder_values_never_link(population, model_dir):
     extra = [
         {
@@ -233,6 +308,7 @@ def test_junk_email_shared_by_many_records_links_nothing():
             "record_key": [f"web:{i}" for i in range(60)],
             "email": ["orders@shop-example.com"] * 60,
             "email_match_key": ["orders@shop-example.com"] * 60,
+            "first_name": ["sam"] * 60,
             "given_name": ["sam"] * 60,
             "last_name": ["lee"] * 60,
             "birth_date": [None] * 60,
