@@ -174,6 +174,12 @@ class Batch:
             ).fetchall()
         }
 
+    def drop_rows_without_load(self) -> int:
+        """Delete staged rows whose `_load_id` is NULL; how many there were."""
+        return self.con.execute(
+            f"delete from {self.table} where _load_id is null"
+        ).fetchall()[0][0]
+
     def discard(self, load_ids: set[str]) -> None:
         """Drop the staged rows of these loads (their file is read again)."""
         if load_ids:

@@ -95,6 +95,13 @@ def read_csv_records(
     )
 
 
+def header_names(data: bytes, source_file: str) -> list[str]:
+    """The snake-cased names of a CSV's header, from the file's first bytes
+    (at least its whole first record), as `read_csv_records` names columns."""
+    body = data[len(_BOM) :] if data.startswith(_BOM) else data
+    return _header_names(body, source_file) if body.strip() else []
+
+
 def _parse(body: bytes, source_file: str, line_offset: int = 0) -> pl.DataFrame:
     try:
         return pl.read_csv(

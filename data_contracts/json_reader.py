@@ -111,7 +111,11 @@ def _array_items(
         params=[text],
     ).to_arrow_table()
     lines = pl.from_arrow(items)
-    not_object = lines.filter(~pl.col("line").str.starts_with("{"))
+    # A null item has no text: it is not an object either (a bare test on it
+    # gives null, which the filter drops).
+    not_object = lines.filter(
+        pl.col("line").is_null() | ~pl.col("line").str.starts_with("{")
+    )
     if not_object.height:
         position = not_object["_source_line"][0]
         raise LandingFileError(source_file, f"{unit} {position} is not an object")

@@ -5,6 +5,7 @@ the landing folder, and returns text columns plus `_source_file` and
 `_source_line`. Columns a file lacks are simply absent; the loader fills NULL.
 """
 
+import csv
 import io
 import logging
 import zipfile
@@ -15,7 +16,7 @@ from typing import BinaryIO
 
 import polars as pl
 
-from data_contracts.csv_reader import read_csv_records
+from data_contracts.csv_reader import header_names, read_csv_records
 from data_contracts.entities import Entity
 from data_contracts.errors import LandingFileError
 from data_contracts.file_pieces import csv_pieces
@@ -27,6 +28,9 @@ Reader = Callable[[bytes, Entity, str], pl.DataFrame]
 
 # Checked in this order: "unsubscribed_" must win over "subscribed_".
 _MEMBER_STATUSES = ("unsubscribed", "subscribed", "cleaned")
+_HEADER_BLOCK = 64 * 1024
+# What a damaged member raises as it is read.
+_MEMBER_ERRORS = (zipfile.BadZipFile, EOFError, zlib.error)
 
 
 def read_shopify_csv(data: bytes, entity: Entity, source_file: str) -> pl.DataFrame:
@@ -56,21 +60,71 @@ def mailchimp_frames(
             source_file, f"it is not a valid zip archive ({error})"
         ) from None
     with archive:
-        members = []
-        for member in sorted(archive.namelist()):
-            status = _member_status(member)
-            if status is None:
-                logger.warning("%s: ignoring member %s", source_file, member)
-            else:
-                members.append((member, status))
-        if not members:
-            raise LandingFileError(
-                source_file, "it holds no subscribed_, unsubscribed_ or cleaned_ CSV"
-            )
+        members = _members(archive, source_file)
         for member, status in members:
             yield from _member_frames(
                 archive, member, entity, f"{source_file}!{member}", status, chunk_bytes
             )
+
+
+def mailchimp_columns(
+    archive_file: str | Path | BinaryIO, entity: Entity, source_file: str
+) -> set[str]:
+    """The entity's columns that the member CSVs of an audience export hold
+    between them, read from their headers alone (`list_status` included).
+
+    Read whole, the members make one frame with every member's columns;
+    read in pieces, the first piece shows one member's. The loader checks
+    the required columns against these instead. A member whose header
+    cannot be read adds nothing: reading it names the problem (an archive
+    without member CSVs raises here as it would there).
+    """
+    names = {"list_status"}
+    try:
+        archive = zipfile.ZipFile(archive_file)
+    except zipfile.BadZipFile:
+        return names
+    with archive:
+        for member, _ in _members(archive, source_file, warn=False):
+            try:
+                header = _member_header(archive, member)
+                names.update(header_names(header, f"{source_file}!{member}"))
+            except (*_MEMBER_ERRORS, LandingFileError, UnicodeDecodeError, csv.Error):
+                continue
+    return names & {c.name for c in entity.columns}
+
+
+def _members(
+    archive: zipfile.ZipFile, source_file: str, warn: bool = True
+) -> list[tuple[str, str]]:
+    """The member CSVs in name order, each with its list status."""
+    members = []
+    for member in sorted(archive.namelist()):
+        status = _member_status(member)
+        if status is not None:
+            members.append((member, status))
+        elif warn:
+            logger.warning("%s: ignoring member %s", source_file, member)
+    if not members:
+        raise LandingFileError(
+            source_file, "it holds no subscribed_, unsubscribed_ or cleaned_ CSV"
+        )
+    return members
+
+
+def _member_header(archive: zipfile.ZipFile, member: str) -> bytes:
+    """A member's first bytes, up to the end of its header record."""
+    head = b""
+    with archive.open(member) as stream:
+        while block := stream.read(_HEADER_BLOCK):
+            head += block
+            end = head.find(b"\n")
+            # A newline inside a quoted name does not end the header.
+            while end >= 0 and head.count(b'"', 0, end) % 2:
+                end = head.find(b"\n", end + 1)
+            if end >= 0:
+                return head[: end + 1]
+    return head
 
 
 def _member_frames(
@@ -92,7 +146,7 @@ def _member_frames(
                     extra={"list_status": status},
                     line_offset=offset,
                 )
-    except (zipfile.BadZipFile, EOFError, zlib.error) as error:
+    except _MEMBER_ERRORS as error:
         raise LandingFileError(
             source_file, f"it is not a valid zip member ({error})"
         ) from None

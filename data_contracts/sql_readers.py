@@ -5,15 +5,20 @@ the hundreds of daily Segment files and SendGrid pages that meant a
 statement, an Arrow copy and a polars frame per file. Here DuckDB reads the
 files (`read_text`), splits lines or array items, parses each record once
 into the entity's fields and keeps unknown keys in `_extra`, in one
-statement per group of files. The result has the same columns and line
-numbers as the Python readers'.
+statement per group of files. The result has the same columns, values and
+line numbers as the Python readers'.
 
 SendGrid arrays go another way, twice as fast: DuckDB's own `read_json`
 parses each event once into typed columns, and the loader numbers the rows
 in the order it read them (`typed_array_sql`). That reader keeps no unknown
 keys and no item text, so a first pass (`structure_sql`) lists the keys
 outside the contract that a file's events carry; they are read as JSON
-columns and put back together into `_extra`.
+columns and put back together into `_extra`. Its values equal the Python
+reader's, but its keys come in the order the file first shows them, not in
+the item's own order (`{"b":3,"a":4}` after `{"a":1,"b":2}` gives
+`{"a":4,"b":3}`). Files it would read differently go to the Python reader:
+a null item, a null value of an unknown key, a key spelled like another
+column or like a name of the statement.
 
 A file this SQL cannot take whole (not UTF-8, not valid JSON, not the
 expected structure) gets a row with `_parse_error` set to FILE_PROBLEM, or
@@ -33,8 +38,15 @@ _BOM = "chr(65279)"
 _CR = "chr(13)"
 # What each row carries of its file, from the files view.
 _FILE_FACTS = ("_source_file", "_load_id", "_file_order", "_day", "_file_reasons")
-# The column `read_json` names each row's file in; a name no vendor uses.
-_PATH = "_cdp_file_path"
+# Names `typed_array_sql` gives its own columns and relations, none a vendor
+# uses: a key that took one would shadow it (rows lost their file).
+_PATH = "_cdp_file_path"  # the file `read_json` read a row from
+_FILE = "_cdp_file"  # that file's facts
+_FACTS = "_cdp_facts"
+_FILES = "_cdp_files"
+_TYPED_NAMES = (_PATH, _FILE, _FACTS, _FILES)
+# An array item that may be null: `read_json` would make it a row of NULLs.
+_NULL_ITEM = r"[\[,][ \t\r\n]*null[ \t\r\n]*[,\]]"
 
 
 def reads_with_sql(entity: Entity) -> bool:
@@ -50,15 +62,22 @@ def reads_typed(entity: Entity) -> bool:
 def structure_sql(parts: int = 1) -> str:
     """A query over the files in `$1` ... `$<parts>` with each file's
     `filename`, `structure` (DuckDB's `json_structure` of the document, NULL
-    when it is not valid JSON) and `has_null_text`: whether `null` occurs in
-    the text at all.
+    when it is not valid JSON), `has_null_text`: whether `null` occurs in
+    the text at all, and `may_hold_null_item`: whether an array item may be
+    `null` (text inside a string, or a null in a nested array, may match too).
 
     The structure of an array of objects is `[{...}]` with every key its
-    items carry, in the order they first come; `unknown_keys` reads it.
+    items carry, in the order they first come; `unknown_keys` reads it. A
+    null item leaves no trace there.
     """
+    null_item = sql_text(_NULL_ITEM)
     return " union all ".join(
         f"select filename, try(json_structure(content)) as structure,"
-        f" contains(content, 'null') as has_null_text from read_text(${part})"
+        f" contains(content, 'null') as has_null_text,"
+        # The pattern runs only over the texts that hold a null at all.
+        f" case when contains(content, 'null')"
+        f" then regexp_matches(content, {null_item}) else false end"
+        f" as may_hold_null_item from read_text(${part})"
         for part in range(1, parts + 1)
     )
 
@@ -73,15 +92,36 @@ def unknown_keys(entity: Entity, structure: str | None) -> list[str] | None:
     return [key for key in shape[0] if key not in known]
 
 
+def typed_names_clash(entity: Entity, unknown: list[str]) -> bool:
+    """Whether `typed_array_sql` cannot name the columns apart: DuckDB's
+    names ignore case, so `Email` beside `email`, or a key such as
+    `_CDP_FILE`, would fail the statement or shadow one of its names."""
+    names = [c.field for c in entity.columns] + unknown + list(_TYPED_NAMES)
+    return len({name.lower() for name in names}) < len(names)
+
+
 def null_values_sql(keys: list[str]) -> str:
     """A query over the files in `$1` with `filename` and `has_null`: whether
-    one of `keys` may have a null value (text inside a string may match too)."""
-    names = "|".join(re.escape(key) for key in keys)
+    one of `keys` may have a null value (text inside a string may match too).
+
+    A key is matched as JSON writers spell it: quotes, backslashes and
+    control characters escaped, a slash bare or escaped. A `\\u` escape
+    anywhere in the file may spell a key otherwise: such a file counts as
+    having a null value too.
+    """
+    names = "|".join(_spelled(key) for key in keys)
     pattern = sql_text(f'"({names})"[ \\t\\r\\n]*:[ \\t\\r\\n]*null')
     return (
-        f"select filename, regexp_matches(content, {pattern}) as has_null"
-        " from read_text($1)"
+        f"select filename, regexp_matches(content, {pattern})"
+        " or contains(content, '\\u') as has_null from read_text($1)"
     )
+
+
+def _spelled(key: str) -> str:
+    """A regular expression for the key's text as JSON writes it: quotes,
+    backslashes and control characters escaped, a slash bare or escaped."""
+    text = re.escape(json.dumps(key, ensure_ascii=False)[1:-1])
+    return text.replace("/", "(?:/|\\\\/)")
 
 
 def typed_array_sql(entity: Entity, unknown: list[str], files_view: str) -> str:
@@ -93,8 +133,10 @@ def typed_array_sql(entity: Entity, unknown: list[str], files_view: str) -> str:
     carry (`unknown_keys`); they are read as JSON, and `_extra` keeps those
     an item has, in the order the file first shows them. None of them may
     hold a null value in these files (`null_values_sql`): an item that lacks
-    a key is told by its NULL. An item that is not an object, or a document
-    that is not an array, makes the statement fail.
+    a key is told by its NULL. Nor may an item be null (`structure_sql`), or
+    a key clash with a column or a name used here (`typed_names_clash`).
+    Items that are not objects never get here: their file's structure is
+    not an array of objects (`unknown_keys`).
     """
     columns = {c.field: c.type for c in entity.columns} | dict.fromkeys(unknown, "JSON")
     spec = ", ".join(f"{sql_text(k)}: {sql_text(v)}" for k, v in columns.items())
@@ -102,36 +144,42 @@ def typed_array_sql(entity: Entity, unknown: list[str], files_view: str) -> str:
     if entity.keeps_extra:
         fields.append(f"{_typed_extra(unknown)} as _extra")
     facts = f"map_from_entries(list((_path, struct_pack({', '.join(_FILE_FACTS)}))))"
+    # The read columns are listed, not `*`: only they and the file's facts
+    # are in scope outside.
+    read = ", ".join(quote(k) for k in columns)
     return f"""
         select
             {", ".join(fields)},
             null::bigint as _source_line,
             null::varchar as _raw_line,
             null::varchar as _parse_error,
-            {", ".join(f"_file.{name} as {name}" for name in _FILE_FACTS)}
+            {", ".join(f"{_FILE}.{name} as {name}" for name in _FILE_FACTS)}
         from (
-            select *, f.facts[{_PATH}] as _file
+            select {read}, {_FILES}.{_FACTS}[{_PATH}] as {_FILE}
             from read_json($1, format = 'array', filename = {sql_text(_PATH)},
                 columns = {{{spec}}}),
-                (select {facts} as facts from {files_view}) as f
+                (select {facts} as {_FACTS} from {files_view}) as {_FILES}
         )
     """
 
 
 def _typed_extra(unknown: list[str]) -> str:
     """`_extra` from the unknown keys' JSON columns: NULL when an item has
-    none, else an object of those it has."""
+    none, else an object of those it has, as the Python reader writes it."""
     if not unknown:
         return "null::json"
-    present = [f"{quote(k)} is not null" for k in unknown]
-    pairs = ", ".join(f"{sql_text(k)}, {quote(k)}" for k in unknown)
-    # A merge patch into an empty object drops the NULL members (RFC 7396);
-    # with no null in the file, those are exactly the keys an item lacks.
-    return (
-        f"case when {' and '.join(present)} then json_object({pairs})"
-        f" when {' or '.join(present)}"
-        f" then json_merge_patch('{{}}', json_object({pairs})) end"
+    present = " or ".join(f"{quote(k)} is not null" for k in unknown)
+    # Joined as text: `read_json` hands over each value minified, as the
+    # Python reader's merge patch writes it. A merge patch here would also
+    # drop the nulls nested in a value (RFC 7396), `{"c":null}` becoming `{}`.
+    members = ", ".join(
+        f"case when {quote(k)} is not null then"
+        f" {sql_text(json.dumps(k, ensure_ascii=False) + ':')}"
+        f" || {quote(k)}::varchar end"
+        for k in unknown
     )
+    joined = f"('{{' || concat_ws(',', {members}) || '}}')::json"
+    return f"case when {present} then {joined} end"
 
 
 def sql_source(entity: Entity, files_view: str, parts: int = 1) -> str:
@@ -229,8 +277,8 @@ def _ndjson_records(files: str) -> str:
 
 def _array_records(array: str, files: str) -> str:
     """One row per array item: its JSON text and 1-based position; a document
-    that is not such an array, or an item that is not an object, marks its
-    file for the Python reader.
+    that is not such an array, or an item that is not an object (null
+    included), marks its file for the Python reader.
 
     Zendesk pages hold their records under a key, which `read_json` would
     hand over as one list per page to unnest, so they are split here: each
@@ -241,7 +289,7 @@ def _array_records(array: str, files: str) -> str:
     items = f"try(json_transform({array}, '[\"JSON\"]'))"
     return f"""
         select _file, line, _source_line,
-            case when items is null or not starts_with(line, '{{')
+            case when items is null or line is null or not starts_with(line, '{{')
                 then '{FILE_PROBLEM}' end as _parse_error
         from (
             select _file, items,

@@ -546,3 +546,241 @@ def test_sendgrid_rows_are_numbered_in_file_order(
         (f"email/sendgrid-events-{n}.json", size, size)
         for n, size in enumerate(sizes, start=1)
     ]
+
+
+def _sendgrid(number: int, **fields) -> dict:
+    event = {"sg_event_id": f"e-{number}", "event": "open", "email": "a@b.c"}
+    return event | {"timestamp": 1704103200} | fields
+
+
+def _watch_fallback(monkeypatch: pytest.MonkeyPatch) -> list:
+    """The files DuckDB's reader handed to the Python reader, as they come."""
+    left_to_python = []
+    stage_with_sql = loader._stage_with_sql
+
+    def staged(batch, entity, files):
+        left = stage_with_sql(batch, entity, files)
+        left_to_python.extend(f.source_file for f in left)
+        return left
+
+    monkeypatch.setattr(loader, "_stage_with_sql", staged)
+    return left_to_python
+
+
+@pytest.mark.parametrize(
+    ("key", "by_python"),
+    [
+        # The name `read_json` rows once took their file's facts under: every
+        # row lost its load id and the whole load stopped.
+        ("_file", False),
+        ("_FILE", False),
+        # Names the statement still uses, in any case: read in Python.
+        ("_CDP_File", True),
+        ("_cdp_file_path", True),
+        # A contract field's name in another case: DuckDB cannot tell them apart.
+        ("Email", True),
+    ],
+)
+def test_sendgrid_key_named_like_a_column_of_the_statement(
+    con: duckdb.DuckDBPyConnection,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    key: str,
+    by_python: bool,
+) -> None:
+    left_to_python = _watch_fallback(monkeypatch)
+    events = [_sendgrid(1, **{key: 7}), _sendgrid(2)]
+    write(tmp_path / "email" / "sendgrid-events-1.json", json.dumps(events).encode())
+    write(
+        tmp_path / "email" / "sendgrid-events-2.json",
+        json.dumps([_sendgrid(3)]).encode(),
+    )
+
+    load_landing(con, tmp_path, ["email"])
+
+    ledger = rows(
+        con,
+        "select file_path, status, rows_read, rows_loaded, drift_columns"
+        " from ops.load_ledger order by 1",
+    )
+    loaded = con.sql(
+        "select _source_file, _source_line, _extra::varchar, _load_id is not null"
+        " from raw.email_events order by 1, 2"
+    ).fetchall()
+    assert left_to_python == ["email/sendgrid-events-1.json"] * by_python
+    assert ledger == [
+        {
+            "file_path": "email/sendgrid-events-1.json",
+            "status": "loaded",
+            "rows_read": 2,
+            "rows_loaded": 2,
+            "drift_columns": [key],
+        },
+        {
+            "file_path": "email/sendgrid-events-2.json",
+            "status": "loaded",
+            "rows_read": 1,
+            "rows_loaded": 1,
+            "drift_columns": [],
+        },
+    ]
+    assert loaded == [
+        ("email/sendgrid-events-1.json", 1, f'{{"{key}":7}}', True),
+        ("email/sendgrid-events-1.json", 2, None, True),
+        ("email/sendgrid-events-2.json", 1, None, True),
+    ]
+
+
+def test_sendgrid_rows_that_lose_their_file_fall_back_to_python(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Should a statement ever stage rows without their load id again, the
+    # file is read in Python rather than the load stopping.
+    left_to_python = _watch_fallback(monkeypatch)
+    typed_array_sql = loader.typed_array_sql
+
+    def losing(entity, unknown, files_view):
+        sql = typed_array_sql(entity, unknown, files_view)
+        return sql.replace("_cdp_file._load_id as _load_id", "null as _load_id")
+
+    monkeypatch.setattr(loader, "typed_array_sql", losing)
+    events = [_sendgrid(1, campaign="x"), _sendgrid(2), _sendgrid(2)]
+    write(tmp_path / "email" / "sendgrid-events-1.json", json.dumps(events).encode())
+
+    load_landing(con, tmp_path, ["email"])
+
+    ledger = _ledger(con)
+    extras = con.sql(
+        "select _source_line, _extra::varchar from raw.email_events order by 1"
+    ).fetchall()
+    assert left_to_python == ["email/sendgrid-events-1.json"]
+    assert (ledger["status"], ledger["rows_read"], ledger["rows_loaded"]) == (
+        "loaded",
+        3,
+        2,
+    )
+    assert ledger["duplicates_skipped"] == 1
+    assert extras == [(1, '{"campaign":"x"}'), (2, None)]
+
+
+@pytest.mark.parametrize(
+    ("data", "by_python", "extras"),
+    [
+        # Nulls nested in an unknown key's value stay, with a key missing
+        # from the item (a merge patch dropped them: `{"a":{}}`).
+        (
+            json.dumps([_sendgrid(1, a={"c": None}), _sendgrid(2, b=2)]),
+            False,
+            ['{"a":{"c":null}}', '{"b":2}'],
+        ),
+        (
+            json.dumps(
+                [_sendgrid(1, a={"x": {"y": None}, "z": []}), _sendgrid(2, b=[])]
+            ),
+            False,
+            ['{"a":{"x":{"y":null},"z":[]}}', '{"b":[]}'],
+        ),
+        # A null value under a key JSON writes escaped: the quote of `a"b`...
+        (
+            json.dumps([_sendgrid(1, **{'a"b': None}), _sendgrid(2, c=1)]),
+            True,
+            ['{"a\\"b":null}', '{"c":1}'],
+        ),
+        # ... or `é` written as \u00e9 ...
+        (
+            json.dumps([_sendgrid(1, café=None), _sendgrid(2, c=1)]),
+            True,
+            ['{"café":null}', '{"c":1}'],
+        ),
+        # ... or a slash written as \/.
+        (
+            json.dumps([_sendgrid(1, **{"a/b": None}), _sendgrid(2, c=1)]).replace(
+                "a/b", "a\\/b"
+            ),
+            True,
+            ['{"a/b":null}', '{"c":1}'],
+        ),
+    ],
+)
+def test_sendgrid_extra_keeps_every_null(
+    con: duckdb.DuckDBPyConnection,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    data: str,
+    by_python: bool,
+    extras: list[str | None],
+) -> None:
+    left_to_python = _watch_fallback(monkeypatch)
+    write(tmp_path / "email" / "sendgrid-events-1.json", data.encode())
+
+    load_landing(con, tmp_path, ["email"])
+
+    ledger = _ledger(con)
+    loaded = con.sql(
+        "select _source_line, _extra::varchar from raw.email_events order by 1"
+    ).fetchall()
+    assert left_to_python == ["email/sendgrid-events-1.json"] * by_python
+    assert (ledger["status"], ledger["rows_read"], ledger["rows_loaded"]) == (
+        "loaded",
+        2,
+        2,
+    )
+    assert loaded == list(enumerate(extras, start=1))
+
+
+@pytest.mark.parametrize("reader", ["duckdb", "python"])
+@pytest.mark.parametrize("item", [None, 5, []])
+def test_sendgrid_item_that_is_not_an_object_rejects_the_file(
+    con: duckdb.DuckDBPyConnection,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    reader: str,
+    item: object,
+) -> None:
+    # A null item is not an object either: `read_json` made it a row of
+    # NULLs, and the Python reader let it through with a junk `_extra`.
+    if reader == "python":
+        monkeypatch.setattr(loader, "reads_with_sql", lambda entity: False)
+    events = [_sendgrid(1, campaign="x"), item, _sendgrid(2)]
+    write(tmp_path / "email" / "sendgrid-events-1.json", json.dumps(events).encode())
+
+    load_landing(con, tmp_path, ["email"])
+
+    assert _ledger(con) == {
+        "status": "rejected",
+        "reason": "item 2 is not an object",
+        "rows_read": 0,
+        "rows_loaded": 0,
+        "rows_quarantined": 0,
+        "duplicates_skipped": 0,
+        "drift_columns": [],
+    }
+    counts = [
+        con.sql(f"select count(*) from {s}.email_events").fetchall()[0][0]
+        for s in SCHEMAS
+    ]
+    assert counts == [0, 0]
+
+
+@pytest.mark.parametrize("reader", ["duckdb", "python"])
+def test_zendesk_null_item_rejects_the_page(
+    con: duckdb.DuckDBPyConnection,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    reader: str,
+) -> None:
+    if reader == "python":
+        monkeypatch.setattr(loader, "reads_with_sql", lambda entity: False)
+    page = {"users": [{"id": 1, "name": "Ann"}, None], "count": 2}
+    write(tmp_path / "support" / "users-0001.json", json.dumps(page).encode())
+
+    load_landing(con, tmp_path, ["support"])
+
+    ledger = rows(con, "select status, reason, rows_read from ops.load_ledger")
+    assert ledger == [
+        {
+            "status": "rejected",
+            "reason": 'item of "users" 2 is not an object',
+            "rows_read": 0,
+        }
+    ]

@@ -310,3 +310,37 @@ def test_file_named_like_a_pattern_reads_only_itself(
         {"_source_file": "support/users-?.json", "n": 2},
         {"_source_file": "support/users-[1].json", "n": 2},
     ]
+
+
+def test_warehouse_in_an_older_storage_version_loads(
+    tmp_path: Path, landing: Path
+) -> None:
+    # A warehouse file DuckDB 1.x created takes no column compression choice:
+    # JSON columns get the plain type, in new tables and in added columns,
+    # and existing tables are left alone on the next run.
+    path = tmp_path / "warehouse.duckdb"
+    config = {"storage_compatibility_version": "v0.10.2"}
+    with duckdb.connect(path, config=config) as con:
+        con.execute("create schema raw")
+        con.execute("create table raw.support_tickets (id varchar)")
+        first = load_source(con, landing, "support")
+    with duckdb.connect(path) as con:
+        load_source(con, landing, "email")
+        again = load_source(con, landing, "support")
+        ledger = con.sql(
+            "select file_path, status, rows_read, rows_loaded from ops.load_ledger"
+            " where source in ('support', 'email') order by 1"
+        ).fetchall()
+        satisfaction = con.sql(
+            "select satisfaction_rating::varchar from raw.support_tickets"
+        ).fetchall()
+
+    assert [load.status for load in first] == ["loaded", "loaded"]
+    assert [load.status for load in again] == ["skipped", "skipped"]
+    assert ledger == [
+        ("email/audience_export.zip", "loaded", 4, 4),
+        ("email/sendgrid-events-0001.json", "loaded", 3, 3),
+        ("support/tickets-0001.json", "loaded", 1, 1),
+        ("support/users-0001.json", "loaded", 2, 2),
+    ]
+    assert satisfaction == [('{"score":"offered"}',)]

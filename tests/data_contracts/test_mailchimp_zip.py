@@ -10,7 +10,13 @@ from data_contracts.entities import ENTITIES
 from data_contracts.errors import LandingFileError
 from data_contracts.loader import load_landing
 from data_contracts.readers import read_landing_file
-from tests.data_contracts.conftest import audience_zip, write
+from tests.data_contracts.conftest import (
+    AUDIENCE_MERGE,
+    AUDIENCE_SYSTEM,
+    audience_zip,
+    csv_bytes,
+    write,
+)
 
 AUDIENCE = next(e for e in ENTITIES if e.table == "email_audience")
 ZIP = "email/audience_export.zip"
@@ -118,3 +124,75 @@ def test_damaged_member_names_the_member_and_its_problem() -> None:
         f"Cannot load landing file {ZIP}!subscribed_members_export_1.csv: it is not"
         " a valid zip member (Bad CRC-32 for file 'subscribed_members_export_1.csv')."
     )
+
+
+def _zip_without_leid(leid_in_subscribed: bool) -> bytes:
+    """A cleaned member of 30 rows without the LEID column, first by name and
+    larger than a small piece, beside a subscribed member of 20 rows."""
+    cleaned = [c for c in AUDIENCE_SYSTEM["cleaned"].split(",") if c != "LEID"]
+    subscribed = AUDIENCE_SYSTEM["subscribed"].split(",")
+    if not leid_in_subscribed:
+        subscribed.remove("LEID")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(
+            "cleaned_members_export_1.csv",
+            csv_bytes(
+                AUDIENCE_MERGE + cleaned,
+                [{"Email Address": f"c{i}@example.com"} for i in range(30)],
+            ),
+        )
+        archive.writestr(
+            "subscribed_members_export_1.csv",
+            csv_bytes(
+                AUDIENCE_MERGE + subscribed,
+                [
+                    {"Email Address": f"s{i}@example.com"}
+                    | ({"LEID": str(i)} if leid_in_subscribed else {})
+                    for i in range(20)
+                ],
+            ),
+        )
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("chunk_bytes", [None, 200])
+@pytest.mark.parametrize(
+    ("leid_in_subscribed", "ledger", "reasons"),
+    [
+        # Another member has the column: the rows without it are quarantined
+        # one by one, the others load, whatever member the first piece is from.
+        (True, ("loaded", None, 50, 20, 30, 0), [(["leid is missing"], 30)]),
+        # No member has it: the file is rejected, every row in quarantine.
+        (
+            False,
+            ("rejected", "it lacks the required column leid", 50, 0, 50, 0),
+            [(["the file lacks the required column leid"], 50)],
+        ),
+    ],
+)
+def test_required_column_is_checked_against_all_members(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    chunk_bytes: int | None,
+    leid_in_subscribed: bool,
+    ledger: tuple,
+    reasons: list[tuple],
+) -> None:
+    if chunk_bytes is not None:
+        monkeypatch.setattr(loader, "_CHUNK_BYTES", chunk_bytes)
+    write(tmp_path / ZIP, _zip_without_leid(leid_in_subscribed))
+
+    with duckdb.connect() as con:
+        load_landing(con, tmp_path, ["email"])
+        (row,) = con.sql(
+            "select status, reason, rows_read, rows_loaded, rows_quarantined,"
+            " duplicates_skipped from ops.load_ledger"
+        ).fetchall()
+        quarantined = con.sql(
+            "select _reasons, count(*) from quarantine.email_audience group by all"
+        ).fetchall()
+
+    assert row == ledger
+    assert row[2] == row[3] + row[4] + row[5]
+    assert quarantined == reasons
