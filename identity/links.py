@@ -97,11 +97,14 @@ def _typo_sql(left: str, right: str, count_l: str, count_r: str) -> str:
 
 def _form_typo_sql(typed: dict[str, str], named: dict[str, str]) -> str:
     """The first name of `typed` is one edit from a form of `named`'s given
-    name (its nicknames or itself) and rarer than that given name."""
+    name (its nicknames or itself), is no name of the nickname list itself,
+    and is rarer than that form as written (Boob and Bob, not Tim and Jim).
+    """
     return (
-        f"coalesce(list_bool_or(list_transform({named['name_forms']},"
-        f" lambda form: damerau_levenshtein({typed['first_name']}, form) <= 1))"
-        f" and {typed['first_count']} * {TYPO_RARITY} <= {named['given_count']},"
+        f"coalesce(not {typed['is_listed_name']}"
+        f" and list_bool_or(list_transform({named['name_forms']}, lambda form:"
+        f" damerau_levenshtein({typed['first_name']}, form.name) <= 1"
+        f" and {typed['first_count']} * {TYPO_RARITY} <= form.records)),"
         " false)"
     )
 
@@ -116,7 +119,7 @@ GUARDED_COLUMNS = (
     "phone_key",
 )
 # Per record, what the first-name checks read besides the record's fields.
-_NAME_FACTS = ("first_count", "given_count", "name_forms")
+_NAME_FACTS = ("first_count", "given_count", "is_listed_name", "name_forms")
 
 
 def _columns(alias: str = "", suffix: str = "") -> dict[str, str]:
@@ -128,21 +131,36 @@ def _columns(alias: str = "", suffix: str = "") -> dict[str, str]:
 
 def name_facts(records: pl.DataFrame) -> pl.DataFrame:
     """Per record: how many records hold its first name as written and its
-    given name (rare variants of a common name are typos of it), and the
-    forms of its given name (the nicknames that resolve to it, and itself).
+    given name (rare variants of a common name are typos of it), whether the
+    nickname list knows its first name, and the forms of its given name (the
+    nicknames that resolve to it, and itself) with the records holding each
+    as written.
     """
-    forms: dict[str, list[str]] = {}
-    for short, given in NICKNAMES.items():
-        forms.setdefault(given, [given]).append(short)
-    return records.select(
-        "record_key",
-        first_count=pl.len().over("first_name").cast(pl.Int64),
-        given_count=pl.len().over("given_name").cast(pl.Int64),
-        name_forms=pl.col("given_name").replace_strict(
-            forms,
-            default=pl.concat_list("given_name"),
-            return_dtype=pl.List(pl.String),
-        ),
+    forms = pl.DataFrame(
+        {"given_name": list(NICKNAMES.values()), "name": list(NICKNAMES)}
+    )
+    forms = pl.concat([forms, forms.select("given_name", name="given_name")])
+    written = records.group_by(name="first_name").agg(records=pl.len().cast(pl.Int64))
+    forms_of_given = (
+        records.select("given_name")
+        .unique()
+        .join(forms.unique(), on="given_name", how="left")
+        .with_columns(name=pl.coalesce("name", "given_name"))
+        .join(written, on="name", how="left")
+        .group_by("given_name")
+        .agg(name_forms=pl.struct("name", records=pl.col("records").fill_null(0)))
+    )
+    listed = set(NICKNAMES) | set(NICKNAMES.values())
+    return (
+        records.select(
+            "record_key",
+            "given_name",
+            first_count=pl.len().over("first_name").cast(pl.Int64),
+            given_count=pl.len().over("given_name").cast(pl.Int64),
+            is_listed_name=pl.col("first_name").is_in(sorted(listed)),
+        )
+        .join(forms_of_given, on="given_name", how="left")
+        .drop("given_name")
     )
 
 

@@ -198,14 +198,42 @@ def build_linker(
     used instead of frequencies of `records`.
     """
     db_api = db_api or DuckDBAPI(duckdb.connect())
-    frame = db_api.register(model_frame(records).to_arrow())
-    linker = Linker(frame, settings, log_level=logging.WARNING)
+    modelled = model_frame(records)
+    linker = Linker(
+        db_api.register(modelled.to_arrow()), settings, log_level=logging.WARNING
+    )
     for column in TF_COLUMNS:
         path = model_dir / f"tf_{column}.parquet" if model_dir else None
         if path is not None and path.exists():
-            table = db_api.register(pl.read_parquet(path).to_arrow())
-            linker.table_management.register_term_frequency_lookup(table, column)
+            frozen = pl.read_parquet(path)
+            table = with_unseen_values(frozen, modelled[column])
+            linker.table_management.register_term_frequency_lookup(
+                db_api.register(table.to_arrow()), column
+            )
     return linker
+
+
+def with_unseen_values(frozen: pl.DataFrame, values: pl.Series) -> pl.DataFrame:
+    """A saved term-frequency table plus the frequencies among `values` of
+    those it lacks.
+
+    Splink gives a value missing from the table no adjustment at all, so a
+    rare name or a phone first seen after training would weigh like an
+    average one. Values the table holds keep their frozen frequency, so a
+    full and an incremental run over the same records weigh them alike.
+    Known shortcoming: a value rare at training keeps its high weight however
+    many records share it later, until the model is retrained.
+    """
+    column = values.name
+    present = values.drop_nulls()
+    if present.is_empty():
+        return frozen
+    current = (
+        present.value_counts(name="records")
+        .with_columns((pl.col("records") / present.len()).alias(f"tf_{column}"))
+        .join(frozen.select(column), on=column, how="anti")
+    )
+    return pl.concat([frozen, current.select(frozen.columns)])
 
 
 def with_rare_full_names(records: pl.DataFrame) -> pl.DataFrame:
@@ -301,7 +329,31 @@ def load_model(model_dir: Path) -> dict[str, Any] | None:
     path = model_dir / "model.json"
     if not path.exists():
         return None
-    return json.loads(path.read_text())
+    settings = json.loads(path.read_text())
+    if _design(settings) != _design(model_settings().create_settings_dict("duckdb")):
+        logger.warning(
+            "The saved model in %s was trained with other blocking rules or "
+            "comparisons than this version's: it is used as saved, at a match "
+            "threshold chosen for the current ones. Retrain it (the "
+            "identity_full_rebuild job with retrain: true).",
+            model_dir,
+        )
+    return settings
+
+
+def _design(settings: dict[str, Any]) -> tuple:
+    """What a model's blocking rules and comparison levels test, not what it
+    learned."""
+    return (
+        [
+            rule["blocking_rule"]
+            for rule in settings["blocking_rules_to_generate_predictions"]
+        ],
+        [
+            [level["sql_condition"] for level in comparison["comparison_levels"]]
+            for comparison in settings["comparisons"]
+        ],
+    )
 
 
 def predict_all(linker: Linker, floor: float) -> tuple[pl.DataFrame, int, float]:

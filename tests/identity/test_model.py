@@ -1,8 +1,10 @@
 """The trained model is saved with an offline report and reused."""
 
 import json
+import logging
 
 from identity.config import IdentityConfig
+from identity.model import load_model
 from identity.resolution import resolve
 
 
@@ -27,3 +29,28 @@ def test_a_saved_model_is_reused_until_retraining_is_asked_for(population, model
 
     assert not result.trained
     assert (model_dir / "model.json").stat().st_mtime_ns == before
+
+
+def test_a_model_saved_with_other_rules_is_used_with_a_warning(
+    model_dir, tmp_path, caplog
+):
+    saved = json.loads((model_dir / "model.json").read_text())
+    older = saved | {
+        "blocking_rules_to_generate_predictions": saved[
+            "blocking_rules_to_generate_predictions"
+        ][:-1]
+    }
+    (tmp_path / "model.json").write_text(json.dumps(older))
+
+    with caplog.at_level(logging.WARNING, logger="identity.model"):
+        current = load_model(model_dir)
+        loaded = load_model(tmp_path)
+
+    assert current == saved
+    assert loaded == older
+    assert [record.getMessage() for record in caplog.records] == [
+        f"The saved model in {tmp_path} was trained with other blocking rules or "
+        "comparisons than this version's: it is used as saved, at a match "
+        "threshold chosen for the current ones. Retrain it (the "
+        "identity_full_rebuild job with retrain: true)."
+    ]

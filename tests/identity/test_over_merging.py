@@ -1,6 +1,7 @@
 """Guards against over-merging: households, placeholders, junk values, review."""
 
 import polars as pl
+import pytest
 
 from identity.clustering import cluster_records
 from identity.config import IdentityConfig
@@ -192,6 +193,33 @@ def test_a_typo_of_a_short_form_does_not_break_a_shared_mailbox(population, mode
     assert _customer(result, "shop:b2") == _customer(result, "email:b3")
 
 
+def test_a_son_named_like_a_typo_of_his_fathers_nickname_stays_apart(
+    population, model_dir
+):
+    # Tim is one edit from Jim, a short form of James, but a name of its own:
+    # father and son share the address, the phone and the family mailbox.
+    household = {
+        "last_name": "Walker",
+        "email": "walkers@gmail.com",
+        "phone": "+13125550143",
+        "street": "elm st",
+        "house_number": "4",
+        "postcode": "60614",
+    }
+    extra = [
+        {"source": "shop", "source_record_id": "w1", "first_name": "James",
+         **household},
+        {"source": "email", "source_record_id": "w2", "first_name": "Tim",
+         **household},
+    ]  # fmt: skip
+
+    result = resolve(
+        _with_population(population, extra), IdentityConfig(), model_dir=model_dir
+    )
+
+    assert _customer(result, "shop:w1") != _customer(result, "email:w2")
+
+
 def _one_name_two_mailboxes(name: str, emails: list[str]) -> list[dict]:
     first, last = name.split()
     return [
@@ -201,16 +229,20 @@ def _one_name_two_mailboxes(name: str, emails: list[str]) -> list[dict]:
     ]  # fmt: skip
 
 
-def test_a_rare_name_at_work_and_at_home_is_one_person(population, tmp_path):
+@pytest.mark.parametrize("model", ["tmp_path", "model_dir"])
+def test_a_rare_name_at_work_and_at_home_is_one_person(population, model, request):
     # Nothing but a full name no one else holds, and a company mailbox beside
-    # a private one: the model weighs the name's rarity.
+    # a private one: the model weighs the name's rarity, whether it trains on
+    # these records (a fresh folder) or was trained before the name arrived.
     extra = _one_name_two_mailboxes(
         "Ottoline Vanderquist",
         ["ottoline.v77@gmail.com", "ottoline.vanderquist@northwind-traders.com"],
     )
 
     result = resolve(
-        _with_population(population, extra), IdentityConfig(), model_dir=tmp_path
+        _with_population(population, extra),
+        IdentityConfig(),
+        model_dir=request.getfixturevalue(model),
     )
 
     assert _customer(result, "email:m0") == _customer(result, "email:m1")
