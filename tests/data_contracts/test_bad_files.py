@@ -477,15 +477,7 @@ def test_sendgrid_unknown_keys_are_kept_by_read_json_or_python(
     by_python: bool,
     extras: list[str | None],
 ) -> None:
-    left_to_python = []
-    stage_with_sql = loader._stage_with_sql
-
-    def staged(batch, entity, files):
-        left = stage_with_sql(batch, entity, files)
-        left_to_python.extend(left)
-        return left
-
-    monkeypatch.setattr(loader, "_stage_with_sql", staged)
+    left_to_python = _watch_fallback(monkeypatch)
     rows = [
         {"sg_event_id": f"e-{i}", "event": "open", "timestamp": 1704103200} | event
         for i, event in enumerate(events, start=1)
@@ -509,15 +501,7 @@ def test_sendgrid_rows_are_numbered_in_file_order(
 ) -> None:
     # Positions come from the order `read_json` read the rows in: several
     # files of enough events to span row groups and both threads.
-    left_to_python = []
-    stage_with_sql = loader._stage_with_sql
-
-    def staged(batch, entity, files):
-        left = stage_with_sql(batch, entity, files)
-        left_to_python.extend(left)
-        return left
-
-    monkeypatch.setattr(loader, "_stage_with_sql", staged)
+    left_to_python = _watch_fallback(monkeypatch)
     sizes = (70_000, 3, 130_000)
     for number, size in enumerate(sizes, start=1):
         events = [
