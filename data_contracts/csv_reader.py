@@ -132,14 +132,22 @@ def _raise_if_not_utf8(body: bytes, source_file: str, line_offset: int = 0) -> N
 
 def _header_names(body: bytes, source_file: str) -> list[str]:
     """Snake-cased header names; the header is the first record."""
-    end = body.find(b"\n")
+    # A quoted header name may contain a newline: the header ends at the
+    # first newline with an even number of quotes before it.
+    scanned = quotes = 0
+    while (end := body.find(b"\n", scanned)) >= 0:
+        quotes += body.count(b'"', scanned, end)
+        scanned = end + 1
+        if quotes % 2 == 0:
+            break
     header = body if end < 0 else body[:end]
-    # A quoted header name may contain a newline; then read on to its end.
-    while header.count(b'"') % 2 and end >= 0:
-        end = body.find(b"\n", end + 1)
-        header = body if end < 0 else body[:end]
     text = header.decode("utf-8").rstrip("\r")
-    names = [snake_case(name) for name in next(csv.reader([text]))]
+    try:
+        names = [snake_case(name) for name in next(csv.reader([text]))]
+    except csv.Error as error:
+        raise LandingFileError(
+            source_file, f"its header is not valid CSV ({error})"
+        ) from None
     duplicates = sorted(n for n, count in Counter(names).items() if count > 1)
     if duplicates:
         raise LandingFileError(

@@ -395,7 +395,8 @@ def _ensure_table(
         row[0]
         for row in con.execute(
             "select column_name from information_schema.columns"
-            " where table_schema = ? and table_name = ?",
+            " where table_catalog = current_database()"
+            " and table_schema = ? and table_name = ?",
             [schema, table],
         ).fetchall()
     }
@@ -418,7 +419,11 @@ def _with_stored_types(
     con: duckdb.DuckDBPyConnection, statement: str, columns: list[tuple[str, str]]
 ) -> None:
     """Run `statement` with the columns defined at its `{}`, stored as
-    `_STORED_TYPES` says, or plainly where the database cannot store them so."""
+    `_STORED_TYPES` says, or plainly where the database cannot store them so.
+
+    Only in autocommit, as both callers of `prepare_warehouse` run it: in an
+    explicit transaction the failed first try would abort the second.
+    """
     try:
         con.execute(statement.format(_definitions(columns, _STORED_TYPES))).fetchall()
     except duckdb.BinderException as error:

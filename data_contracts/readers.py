@@ -5,7 +5,6 @@ the landing folder, and returns text columns plus `_source_file` and
 `_source_line`. Columns a file lacks are simply absent; the loader fills NULL.
 """
 
-import csv
 import io
 import logging
 import zipfile
@@ -29,6 +28,7 @@ Reader = Callable[[bytes, Entity, str], pl.DataFrame]
 # Checked in this order: "unsubscribed_" must win over "subscribed_".
 _MEMBER_STATUSES = ("unsubscribed", "subscribed", "cleaned")
 _HEADER_BLOCK = 64 * 1024
+_HEADER_LIMIT = 64 * 1024  # no vendor header is longer
 # What a damaged member raises as it is read.
 _MEMBER_ERRORS = (zipfile.BadZipFile, EOFError, zlib.error)
 
@@ -89,7 +89,7 @@ def mailchimp_columns(
             try:
                 header = _member_header(archive, member)
                 names.update(header_names(header, f"{source_file}!{member}"))
-            except (*_MEMBER_ERRORS, LandingFileError, UnicodeDecodeError, csv.Error):
+            except (*_MEMBER_ERRORS, LandingFileError, UnicodeDecodeError):
                 continue
     return names & {c.name for c in entity.columns}
 
@@ -114,17 +114,20 @@ def _members(
 
 def _member_header(archive: zipfile.ZipFile, member: str) -> bytes:
     """A member's first bytes, up to the end of its header record."""
-    head = b""
+    head = bytearray()
+    scanned = quotes = 0
     with archive.open(member) as stream:
         while block := stream.read(_HEADER_BLOCK):
             head += block
-            end = head.find(b"\n")
-            # A newline inside a quoted name does not end the header.
-            while end >= 0 and head.count(b'"', 0, end) % 2:
-                end = head.find(b"\n", end + 1)
-            if end >= 0:
-                return head[: end + 1]
-    return head
+            while (end := head.find(b"\n", scanned)) >= 0:
+                quotes += head.count(b'"', scanned, end)
+                scanned = end + 1
+                # A newline inside a quoted name does not end the header.
+                if quotes % 2 == 0:
+                    return bytes(head[:scanned])
+            if len(head) > _HEADER_LIMIT:
+                return b""  # no header ends here: reading the member says why
+    return bytes(head)
 
 
 def _member_frames(

@@ -49,6 +49,10 @@ _TYPED_NAMES = (_PATH, _FILE, _FACTS, _FILES)
 _NULL_ITEM = r"[\[,][ \t\r\n]*null[ \t\r\n]*[,\]]"
 
 
+# The text of a JSON string holding a `\u` escape.
+_ANY_ESCAPED_KEY = r'(?:[^"\\]|\\.)*\\u[0-9a-fA-F]{4}(?:[^"\\]|\\.)*'
+
+
 def reads_with_sql(entity: Entity) -> bool:
     """Whether the entity's files have a SQL reader."""
     return entity.reader in ("segment_ndjson", "sendgrid_json", "zendesk_page")
@@ -105,15 +109,15 @@ def null_values_sql(keys: list[str]) -> str:
     one of `keys` may have a null value (text inside a string may match too).
 
     A key is matched as JSON writers spell it: quotes, backslashes and
-    control characters escaped, a slash bare or escaped. A `\\u` escape
-    anywhere in the file may spell a key otherwise: such a file counts as
-    having a null value too.
+    control characters escaped, a slash bare or escaped. A key written with
+    a `\\u` escape may spell one of them otherwise: any such key with a null
+    value counts too.
     """
-    names = "|".join(_spelled(key) for key in keys)
+    names = "|".join([*(_spelled(key) for key in keys), _ANY_ESCAPED_KEY])
     pattern = sql_text(f'"({names})"[ \\t\\r\\n]*:[ \\t\\r\\n]*null')
     return (
-        f"select filename, regexp_matches(content, {pattern})"
-        " or contains(content, '\\u') as has_null from read_text($1)"
+        f"select filename, regexp_matches(content, {pattern}) as has_null"
+        " from read_text($1)"
     )
 
 

@@ -82,6 +82,14 @@ def _segment(**fields) -> str:
             ),
             "it is not valid UTF-8 (byte 0xe9 on line 2)",
         ),
+        # Lines ended by a carriage return alone (an old spreadsheet's
+        # export): the header runs into the rows. This once stopped the load.
+        (
+            "shop/customers_export.csv",
+            csv_bytes(CUSTOMER_HEADER, [{"Customer ID": "1"}], newline="\r"),
+            "its header is not valid CSV (new-line character seen in unquoted"
+            " field - do you need to open the file in universal-newline mode?)",
+        ),
     ],
 )
 def test_unreadable_file_is_rejected_with_its_reason(
@@ -683,6 +691,15 @@ def test_sendgrid_rows_that_lose_their_file_fall_back_to_python(
             ),
             True,
             ['{"a/b":null}', '{"c":1}'],
+        ),
+        # Escapes in values (SendGrid writes `<` in smtp-id as \u003c) and a
+        # null of a contract field need not leave the fast reader.
+        (
+            json.dumps(
+                [_sendgrid(1, reason=None, a="<x>"), _sendgrid(2, c="é")]
+            ).replace("<", "\\u003c"),
+            False,
+            ['{"a":"<x>"}', '{"c":"é"}'],
         ),
     ],
 )

@@ -344,3 +344,26 @@ def test_warehouse_in_an_older_storage_version_loads(
         ("support/users-0001.json", "loaded", 2, 2),
     ]
     assert satisfaction == [('{"score":"offered"}',)]
+
+
+def test_loads_beside_another_attached_warehouse(tmp_path: Path, landing: Path) -> None:
+    # A copy attached for comparison holds the same schemas and tables; the
+    # load still creates and fills the connection's own.
+    copy = tmp_path / "copy.duckdb"
+    with duckdb.connect(copy) as con:
+        load_source(con, landing, "support")
+    with duckdb.connect(tmp_path / "warehouse.duckdb") as con:
+        con.execute(f"attach '{copy}' as copy (read_only)")
+        loads = load_source(con, landing, "support")
+        tables = con.sql(
+            "select table_catalog, count(*) from information_schema.tables"
+            " where table_schema = 'raw' group by 1 order by 1"
+        ).fetchall()
+        loaded = con.sql(
+            "select (select count(*) from raw.support_users),"
+            " (select count(*) from raw.support_tickets)"
+        ).fetchall()
+
+    assert [load.status for load in loads] == ["loaded", "loaded"]
+    assert tables == [("copy", 2), ("warehouse", 2)]
+    assert loaded == [(2, 1)]

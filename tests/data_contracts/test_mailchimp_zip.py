@@ -196,3 +196,26 @@ def test_required_column_is_checked_against_all_members(
     assert row == ledger
     assert row[2] == row[3] + row[4] + row[5]
     assert quarantined == reasons
+
+
+def test_member_whose_header_never_ends_rejects_the_file(tmp_path: Path) -> None:
+    # A quote opened in the header and never closed runs it into the rows:
+    # the file is rejected with the reason (this once stopped the whole load,
+    # after a header search that took longer the larger the member).
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        header = b'Email Address,"First Name,LEID\n'
+        archive.writestr(
+            "subscribed_members_export_1.csv", header + b"a@b.c,A,1\n" * 20_000
+        )
+    write(tmp_path / ZIP, out.getvalue())
+
+    with duckdb.connect() as con:
+        (load,) = load_landing(con, tmp_path, ["email"])
+        quarantined = con.sql("select count(*) from quarantine.email_audience")
+
+        assert quarantined.fetchall() == [(0,)]
+    assert (load.status, load.rows_read, load.rows_loaded) == ("rejected", 0, 0)
+    assert load.reason == (
+        "its header is not valid CSV (field larger than field limit (131072))"
+    )
