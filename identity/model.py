@@ -241,7 +241,9 @@ def with_rare_full_names(records: pl.DataFrame) -> pl.DataFrame:
     `RARE_NAME_RECORDS` records hold them, else null.
 
     Counted over the records given, so an incremental run passes all of them
-    (existing and new) once, before splitting them.
+    (existing and new) once, before splitting them. Known shortcoming: when
+    new records make a name common, the links it made stay until a full
+    rebuild (an incremental run grows customers, it does not split them).
     """
     full = pl.col("given_name") + " " + pl.col("last_name")
     return records.with_columns(
