@@ -344,15 +344,27 @@ def load_model(model_dir: Path) -> dict[str, Any] | None:
 
 
 def _design(settings: dict[str, Any]) -> tuple:
-    """What a model's blocking rules and comparison levels test, not what it
-    learned."""
+    """What a model's blocking rules and comparison levels test, and which
+    levels are term-frequency adjusted, not what it learned.
+
+    The conditions are SQL that Splink writes with sqlglot (pinned by the
+    lock file): a sqlglot that formats them otherwise would make every saved
+    model look older than it is, until retrained.
+    """
     return (
         [
             rule["blocking_rule"]
             for rule in settings["blocking_rules_to_generate_predictions"]
         ],
         [
-            [level["sql_condition"] for level in comparison["comparison_levels"]]
+            [
+                (
+                    level["sql_condition"],
+                    level.get("tf_adjustment_column"),
+                    level.get("is_null_level", False),
+                )
+                for level in comparison["comparison_levels"]
+            ]
             for comparison in settings["comparisons"]
         ],
     )

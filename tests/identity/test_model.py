@@ -1,7 +1,10 @@
 """The trained model is saved with an offline report and reused."""
 
+import copy
 import json
 import logging
+
+import pytest
 
 from identity.config import IdentityConfig
 from identity.model import load_model
@@ -31,21 +34,35 @@ def test_a_saved_model_is_reused_until_retraining_is_asked_for(population, model
     assert (model_dir / "model.json").stat().st_mtime_ns == before
 
 
+def _without_last_blocking_rule(settings: dict) -> dict:
+    rules = settings["blocking_rules_to_generate_predictions"]
+    return settings | {"blocking_rules_to_generate_predictions": rules[:-1]}
+
+
+def _without_phone_frequencies(settings: dict) -> dict:
+    older = copy.deepcopy(settings)
+    for comparison in older["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("tf_adjustment_column") == "phone_key":
+                del level["tf_adjustment_column"]
+    return older
+
+
+@pytest.mark.parametrize(
+    "make_older", [_without_last_blocking_rule, _without_phone_frequencies]
+)
 def test_a_model_saved_with_other_rules_is_used_with_a_warning(
-    model_dir, tmp_path, caplog
+    model_dir, tmp_path, caplog, make_older
 ):
     saved = json.loads((model_dir / "model.json").read_text())
-    older = saved | {
-        "blocking_rules_to_generate_predictions": saved[
-            "blocking_rules_to_generate_predictions"
-        ][:-1]
-    }
+    older = make_older(saved)
     (tmp_path / "model.json").write_text(json.dumps(older))
 
     with caplog.at_level(logging.WARNING, logger="identity.model"):
         current = load_model(model_dir)
         loaded = load_model(tmp_path)
 
+    assert older != saved
     assert current == saved
     assert loaded == older
     assert [record.getMessage() for record in caplog.records] == [
