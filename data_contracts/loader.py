@@ -641,7 +641,8 @@ def _stage_with_sql(
             return files
         # One file broke the statement; the others need not pay for it.
         return [f for file in files for f in _stage_with_sql(batch, entity, [file])]
-    taken = [f for f in files if f not in left]
+    left_ids = {f.load_id for f in left}
+    taken = [f for f in files if f.load_id not in left_ids]
     problems = batch.problem_loads(FILE_PROBLEM)
     problems |= {f.load_id for f in taken} - batch.staged_loads()
     batch.discard(problems)
