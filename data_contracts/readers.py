@@ -27,7 +27,6 @@ Reader = Callable[[bytes, Entity, str], pl.DataFrame]
 
 # Checked in this order: "unsubscribed_" must win over "subscribed_".
 _MEMBER_STATUSES = ("unsubscribed", "subscribed", "cleaned")
-_HEADER_BLOCK = 64 * 1024
 _HEADER_LIMIT = 64 * 1024  # no vendor header is longer
 # What a damaged member raises as it is read.
 _MEMBER_ERRORS = (zipfile.BadZipFile, EOFError, zlib.error)
@@ -113,21 +112,10 @@ def _members(
 
 
 def _member_header(archive: zipfile.ZipFile, member: str) -> bytes:
-    """A member's first bytes, up to the end of its header record."""
-    head = bytearray()
-    scanned = quotes = 0
+    """A member's first bytes, which hold its header record (`header_names`
+    finds where it ends)."""
     with archive.open(member) as stream:
-        while block := stream.read(_HEADER_BLOCK):
-            head += block
-            while (end := head.find(b"\n", scanned)) >= 0:
-                quotes += head.count(b'"', scanned, end)
-                scanned = end + 1
-                # A newline inside a quoted name does not end the header.
-                if quotes % 2 == 0:
-                    return bytes(head[:scanned])
-            if len(head) > _HEADER_LIMIT:
-                return b""  # no header ends here: reading the member says why
-    return bytes(head)
+        return stream.read(_HEADER_LIMIT)
 
 
 def _member_frames(
